@@ -1,0 +1,75 @@
+import { Ajv } from 'ajv';
+import type { Config } from './types.js';
+
+/** Checks the references between parts of a schema-valid config; returns problems with exact paths. */
+export function crossCheck(config: Config): string[] {
+  const problems: string[] = [];
+  const modelNames = new Set<string>();
+  config.models.forEach((model, i) => {
+    if (modelNames.has(model.name)) problems.push(`models[${i}].name: duplicate model "${model.name}"`);
+    modelNames.add(model.name);
+    if (model.kind === 'openai' && !model.base_url) problems.push(`models[${i}].base_url: required for kind openai`);
+  });
+  if (!modelNames.has(config.default_model)) {
+    problems.push(`default_model: unknown model "${config.default_model}"`);
+  }
+
+  const tenants = new Set<string>();
+  config.bootstrap.tenants.forEach((tenant, i) => {
+    if (tenants.has(tenant.code)) problems.push(`bootstrap.tenants[${i}].code: duplicate tenant "${tenant.code}"`);
+    tenants.add(tenant.code);
+  });
+  const checkTenant = (path: string, code: string) => {
+    if (!tenants.has(code)) problems.push(`${path}.tenant: unknown tenant "${code}"`);
+  };
+
+  const userIds = new Set<string>();
+  const usernames = new Set<string>();
+  config.bootstrap.users.forEach((user, i) => {
+    const path = `bootstrap.users[${i}]`;
+    checkTenant(path, user.tenant);
+    const key = `${user.tenant}/${user.id}`;
+    if (userIds.has(key)) problems.push(`${path}.id: duplicate user "${user.id}" in tenant "${user.tenant}"`);
+    userIds.add(key);
+    if (usernames.has(user.username)) problems.push(`${path}.username: duplicate username "${user.username}"`);
+    usernames.add(user.username);
+  });
+
+  const ajv = new Ajv({ strict: false });
+  const agentIds = new Set<string>();
+  config.bootstrap.agents.forEach((agent, i) => {
+    const path = `bootstrap.agents[${i}]`;
+    checkTenant(path, agent.tenant);
+    if (agentIds.has(agent.id)) problems.push(`${path}.id: duplicate agent "${agent.id}"`);
+    agentIds.add(agent.id);
+    if (agent.model !== undefined && !modelNames.has(agent.model)) {
+      problems.push(`${path}.model: unknown model "${agent.model}"`);
+    }
+    for (const key of ['inputs', 'outputs'] as const) {
+      const schema = agent[key];
+      if (!schema) continue;
+      try {
+        ajv.compile(schema);
+      } catch (err) {
+        problems.push(`${path}.${key}: not a valid JSON Schema: ${(err as Error).message}`);
+      }
+    }
+  });
+
+  const clientIds = new Set<string>();
+  config.bootstrap.oauth_clients.forEach((client, i) => {
+    if (clientIds.has(client.client_id)) {
+      problems.push(`bootstrap.oauth_clients[${i}].client_id: duplicate client "${client.client_id}"`);
+    }
+    clientIds.add(client.client_id);
+  });
+
+  const ports = new Map<number, string>([[config.server.port, 'server.port']]);
+  for (const [name, dialect] of Object.entries(config.dialects)) {
+    if (dialect.port === undefined || !dialect.enabled) continue;
+    const taken = ports.get(dialect.port);
+    if (taken && dialect.port !== 0) problems.push(`dialects.${name}.port: port ${dialect.port} is already used by ${taken}`);
+    ports.set(dialect.port, `dialects.${name}.port`);
+  }
+  return problems;
+}

@@ -1,0 +1,160 @@
+/**
+ * The one JSON Schema of the configuration file. Unknown keys are refused
+ * everywhere (`additionalProperties: false`) and defaults are filled in by the
+ * validator, so the rest of the code reads a complete `Config`.
+ */
+
+const str = { type: 'string' } as const;
+const strList = { type: 'array', items: str, default: [] } as const;
+const jsonSchemaObject = { type: 'object' } as const;
+
+function closed(properties: Record<string, unknown>, required: string[] = [], extra: object = {}) {
+  return { type: 'object', additionalProperties: false, properties, required, ...extra };
+}
+
+const dialect = (prefix: string) =>
+  closed(
+    {
+      enabled: { type: 'boolean', default: true },
+      prefix: { type: 'string', pattern: '^(/[A-Za-z0-9._~-]+)*$', default: prefix },
+      port: { type: 'integer', minimum: 1, maximum: 65535 },
+    },
+    [],
+    { default: {} },
+  );
+
+const model = closed(
+  {
+    name: { type: 'string', minLength: 1 },
+    kind: { enum: ['openai', 'demo'] },
+    base_url: { type: 'string', pattern: '^https?://' },
+    api_key: str,
+    model: str,
+    params: { type: 'object', default: {} },
+    reasoning_params: { type: 'object', default: {} },
+    stream_usage: { type: 'boolean', default: true },
+    non_streaming_tools: { type: 'boolean', default: false },
+    timeout_ms: { type: 'integer', minimum: 1, default: 300_000 },
+    stall_timeout_ms: { type: 'integer', minimum: 1, default: 90_000 },
+    max_retries: { type: 'integer', minimum: 0, maximum: 10, default: 3 },
+  },
+  ['name', 'kind'],
+);
+
+export const configSchema = closed(
+  {
+    server: closed(
+      {
+        host: { type: 'string', default: '0.0.0.0' },
+        port: { type: 'integer', minimum: 0, maximum: 65535, default: 8000 },
+        body_limit: { type: 'string', pattern: '^[0-9]+(b|kb|mb)$', default: '1mb' },
+        upload_limit_bytes: { type: 'integer', minimum: 1, default: 50 * 1024 * 1024 },
+        heartbeat_ms: { type: 'integer', minimum: 100, default: 15_000 },
+        shutdown_grace_ms: { type: 'integer', minimum: 0, default: 10_000 },
+      },
+      [],
+      { default: {} },
+    ),
+    store: closed(
+      {
+        kind: { enum: ['memory', 'redis'], default: 'memory' },
+        url: { type: 'string', default: 'redis://127.0.0.1:6379' },
+        data_dir: { type: 'string', default: './data' },
+      },
+      [],
+      { default: {} },
+    ),
+    engine: closed(
+      {
+        concurrency: { enum: ['reject', 'enqueue'], default: 'reject' },
+        event_log_cap: { type: 'integer', minimum: 10, default: 10_000 },
+        retention_seconds: { type: 'integer', minimum: 1, default: 7 * 24 * 3600 },
+        idempotency_ttl_seconds: { type: 'integer', minimum: 1, default: 24 * 3600 },
+        lease_ms: { type: 'integer', minimum: 300, default: 15_000 },
+      },
+      [],
+      { default: {} },
+    ),
+    models: { type: 'array', items: model, minItems: 1 },
+    default_model: { type: 'string', minLength: 1 },
+    dialects: closed(
+      {
+        sage: dialect(''),
+        bitagent: dialect('/api'),
+        'agents-v1': dialect(''),
+        openbee: dialect('/openbee'),
+      },
+      [],
+      { default: {} },
+    ),
+    log: closed(
+      { level: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' } },
+      [],
+      { default: {} },
+    ),
+    bootstrap: closed(
+      {
+        tenants: {
+          type: 'array',
+          default: [],
+          items: closed({ code: { type: 'string', minLength: 1, maxLength: 128 }, name: str, api_keys: strList }, [
+            'code',
+            'name',
+          ]),
+        },
+        users: {
+          type: 'array',
+          default: [],
+          items: closed(
+            {
+              id: { type: 'string', minLength: 1, maxLength: 128 },
+              tenant: str,
+              username: { type: 'string', minLength: 1 },
+              email: str,
+              password: { type: 'string', minLength: 1 },
+              admin: { type: 'boolean', default: false },
+              tokens: strList,
+            },
+            ['id', 'tenant', 'username'],
+          ),
+        },
+        agents: {
+          type: 'array',
+          default: [],
+          items: closed(
+            {
+              id: { type: 'string', minLength: 1 },
+              tenant: str,
+              name: { type: 'string', minLength: 1 },
+              description: { type: 'string', default: '' },
+              system_prompt: { type: 'string', default: '' },
+              model: str,
+              tools: strList,
+              inputs: jsonSchemaObject,
+              outputs: jsonSchemaObject,
+              work_dir: str,
+              max_loops: { type: 'integer', minimum: 1, maximum: 100, default: 8 },
+            },
+            ['id', 'tenant', 'name'],
+          ),
+        },
+        oauth_clients: {
+          type: 'array',
+          default: [],
+          items: closed(
+            {
+              client_id: { type: 'string', minLength: 1 },
+              client_secret: str,
+              redirect_uris: strList,
+              grant_types: { type: 'array', items: str, default: ['authorization_code', 'refresh_token'] },
+            },
+            ['client_id'],
+          ),
+        },
+      },
+      [],
+      { default: {} },
+    ),
+  },
+  ['models', 'default_model'],
+);

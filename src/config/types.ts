@@ -1,0 +1,112 @@
+/** The resolved, validated configuration. Frozen after boot; never read per request from disk. */
+
+export type DialectName = 'sage' | 'bitagent' | 'agents-v1' | 'openbee';
+export const DIALECT_NAMES: readonly DialectName[] = ['sage', 'bitagent', 'agents-v1', 'openbee'];
+
+export interface ModelConfig {
+  /** What clients choose (bit-Agent llm_registry, Agents-v1 model_key, Sage providers). */
+  name: string;
+  kind: 'openai' | 'demo';
+  base_url?: string;
+  api_key?: string;
+  /** The upstream model id sent in requests; defaults to `name`. */
+  model?: string;
+  /** Extra request body fields merged into every call (provider-specific switches). */
+  params?: Record<string, unknown>;
+  /** Request body fields merged in when the run asks for reasoning (e.g. `{thinking: {type: enabled}}`). */
+  reasoning_params?: Record<string, unknown>;
+  /** Send `stream_options: {include_usage: true}` (retried once without it when refused). */
+  stream_usage: boolean;
+  /** Call without streaming when tools are offered (servers that drop streamed tool calls). */
+  non_streaming_tools: boolean;
+  /** Per-attempt limits. */
+  timeout_ms: number;
+  stall_timeout_ms: number;
+  max_retries: number;
+}
+
+export interface DialectConfig {
+  enabled: boolean;
+  prefix: string;
+  /** Also serve this dialect alone on its own listener. */
+  port?: number;
+}
+
+export interface TenantSeed {
+  code: string;
+  name: string;
+  api_keys: string[];
+}
+
+export interface UserSeed {
+  id: string;
+  tenant: string;
+  username: string;
+  email?: string;
+  password?: string;
+  admin: boolean;
+  tokens: string[];
+}
+
+export interface AgentSeed {
+  id: string;
+  tenant: string;
+  name: string;
+  description: string;
+  system_prompt: string;
+  model?: string;
+  tools: string[];
+  inputs?: Record<string, unknown>;
+  outputs?: Record<string, unknown>;
+  work_dir?: string;
+  max_loops: number;
+}
+
+export interface OAuthClientSeed {
+  client_id: string;
+  client_secret?: string;
+  redirect_uris: string[];
+  grant_types: string[];
+}
+
+export interface Config {
+  server: {
+    host: string;
+    port: number;
+    /** Largest accepted JSON/form body. */
+    body_limit: string;
+    /** Largest accepted upload. */
+    upload_limit_bytes: number;
+    /** Comment-line heartbeat on idle streams. */
+    heartbeat_ms: number;
+    /** How long a graceful shutdown waits for running tasks before failing them. */
+    shutdown_grace_ms: number;
+  };
+  store: {
+    kind: 'memory' | 'redis';
+    url: string;
+    data_dir: string;
+  };
+  engine: {
+    /** What a second task in a busy conversation gets: an error, or a place in line. */
+    concurrency: 'reject' | 'enqueue';
+    /** Most events kept per task log. */
+    event_log_cap: number;
+    /** How long a finished task and its log are kept. */
+    retention_seconds: number;
+    /** How long an idempotency key maps to its task. */
+    idempotency_ttl_seconds: number;
+    /** A runner renews its lease at a third of this; a task whose lease lapses is failed. */
+    lease_ms: number;
+  };
+  models: ModelConfig[];
+  default_model: string;
+  dialects: Record<DialectName, DialectConfig>;
+  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+  bootstrap: {
+    tenants: TenantSeed[];
+    users: UserSeed[];
+    agents: AgentSeed[];
+    oauth_clients: OAuthClientSeed[];
+  };
+}

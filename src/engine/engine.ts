@@ -1,0 +1,59 @@
+import type { Config, ModelConfig } from '../config/types.js';
+import type { Executor, Tool } from '../executors/executor.js';
+import type { Logger } from '../log.js';
+import type { Store } from '../store/store.js';
+import { applyBootstrap } from './bootstrap.js';
+import { Conversations } from './conversations.js';
+import { Directory } from './directory.js';
+import { INSTANCE_ID } from './ids.js';
+import { Reaper } from './reaper.js';
+import { TaskRunner } from './runner.js';
+import { Tasks } from './tasks.js';
+
+export interface EngineDeps {
+  store: Store;
+  config: Config;
+  executorFor(model: ModelConfig): Executor;
+  toolsFor(names: string[]): Tool[];
+  logger: Logger;
+  /** Distinguishes this process in leases; random per start by default. */
+  instanceId?: string;
+}
+
+/**
+ * The canonical engine: one object holding the services every dialect calls.
+ * It knows nothing of HTTP or of which dialect is asking.
+ */
+export class Engine {
+  readonly directory: Directory;
+  readonly conversations: Conversations;
+  readonly tasks: Tasks;
+  readonly runner: TaskRunner;
+  readonly reaper: Reaper;
+  readonly store: Store;
+  readonly config: Config;
+
+  constructor(deps: EngineDeps) {
+    const instanceId = deps.instanceId ?? INSTANCE_ID;
+    this.store = deps.store;
+    this.config = deps.config;
+    this.directory = new Directory(deps.store);
+    this.conversations = new Conversations(deps.store, this.directory);
+    this.runner = new TaskRunner({ ...deps, instanceId, directory: this.directory, conversations: this.conversations });
+    this.tasks = new Tasks(deps.store, deps.config, this.directory, this.conversations, this.runner, instanceId);
+    this.reaper = new Reaper(deps.store, deps.config, deps.logger, instanceId);
+  }
+
+  /** Applies the config's bootstrap data and starts background work (the reaper). */
+  async start(): Promise<void> {
+    await applyBootstrap(this.directory, this.config);
+    await this.reaper.sweep();
+    this.reaper.start();
+  }
+
+  /** Ends local runs (failed with a clear "shutting down" error after `graceMs`), then stops background work. */
+  async stop(graceMs: number): Promise<void> {
+    this.reaper.stop();
+    await this.runner.stop(graceMs);
+  }
+}

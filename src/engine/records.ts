@@ -1,0 +1,123 @@
+import type { TaskState, Usage } from './events.js';
+import type { ContentPart } from '../executors/executor.js';
+
+/**
+ * Who is asking. Every engine operation takes one and sees only what it owns:
+ * tenant isolation is decided here, once, not in the dialects.
+ */
+export interface Principal {
+  tenant: string;
+  userId: string;
+  username: string;
+  admin: boolean;
+  /** The credential kind that proved it (for logs and audits, never for access decisions). */
+  via: 'api_key' | 'token' | 'password' | 'jwt' | 'oauth' | 'system';
+}
+
+export interface Tenant {
+  code: string;
+  name: string;
+  createdAt: number;
+}
+
+export interface User {
+  tenant: string;
+  id: string;
+  username: string;
+  email?: string;
+  admin: boolean;
+  /** scrypt hash (`scrypt$N$r$p$salt$hash`), absent for users who cannot log in with a password. */
+  passwordHash?: string;
+  createdAt: number;
+}
+
+/** A secret that proves an identity, stored under the SHA-256 of the secret itself. */
+export interface Credential {
+  kind: 'api_key' | 'token';
+  tenant: string;
+  /** The user a token belongs to; API keys belong to the tenant. */
+  userId?: string;
+  createdAt: number;
+}
+
+export interface Agent {
+  id: string;
+  tenant: string;
+  name: string;
+  description: string;
+  systemPrompt: string;
+  model?: string;
+  tools: string[];
+  inputs?: Record<string, unknown>;
+  outputs?: Record<string, unknown>;
+  workDir?: string;
+  maxLoops: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface Conversation {
+  id: string;
+  tenant: string;
+  userId: string;
+  agentId: string;
+  title: string;
+  messageCount: number;
+  createdAt: number;
+  updatedAt: number;
+  /** Dialect-owned extra data (kept opaque by the engine). */
+  meta: Record<string, unknown>;
+}
+
+export interface Message {
+  id: string;
+  conversationId: string;
+  taskId?: string;
+  role: 'user' | 'assistant' | 'tool';
+  content: string | ContentPart[];
+  reasoning?: string;
+  toolCalls?: { id: string; name: string; arguments: string }[];
+  toolCallId?: string;
+  createdAt: number;
+  /** Position inside the conversation, from 0. */
+  seq: number;
+}
+
+export interface TaskInput {
+  text: string;
+  images?: string[];
+  /** Structured inputs (bit-Agent abilities), already validated against the agent's schema. */
+  values?: Record<string, unknown>;
+}
+
+export interface Task {
+  id: string;
+  tenant: string;
+  userId: string;
+  agentId: string;
+  conversationId: string;
+  model: string;
+  state: TaskState;
+  input: TaskInput;
+  reasoning: boolean;
+  maxLoops: number;
+  /** `remote` tasks wait for a client executor and are never run by this gateway. */
+  executor: 'local' | 'remote';
+  outputs?: unknown;
+  error?: string;
+  usage?: Usage;
+  cancelRequested: boolean;
+  epoch: string;
+  createdAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+  meta: Record<string, unknown>;
+}
+
+export interface FileEntry {
+  path: string;
+  name: string;
+  size: number;
+  isDir: boolean;
+  modifiedAt: number;
+}

@@ -1,0 +1,62 @@
+import type { Store } from '../store/store.js';
+import type { EventInput, TaskState, Usage } from './events.js';
+import type { Task } from './records.js';
+import { updateRecord } from './record-update.js';
+
+export type FinalState = Extract<TaskState, 'succeeded' | 'failed' | 'cancelled'>;
+
+export interface Outcome {
+  state: FinalState;
+  outputs?: unknown;
+  error?: string;
+  usage?: Usage;
+}
+
+export const TASK = 'task';
+export const ACTIVE_TASKS = 'tasks:active';
+export const runLease = (taskId: string) => `run:${taskId}`;
+export const slotLease = (conversationId: string) => `slot:${conversationId}`;
+export const queueOf = (conversationId: string) => `queue:${conversationId}`;
+const finishClaim = (taskId: string) => `finish:${taskId}`;
+
+/**
+ * Ends a task exactly once, whoever calls it (its runner, a cancel of a task
+ * that never started, the reaper of a dead runner): the first caller claims
+ * the finish, appends the closing events, then records the final state. The
+ * log is written before the record so a poller that sees the final state has
+ * every event already. Returns false when the task had already been ended.
+ */
+export async function finishTask(
+  store: Store,
+  task: Task,
+  outcome: Outcome,
+  opts: { eventLogCap: number; retentionSeconds: number; owner: string },
+  now = Date.now(),
+): Promise<boolean> {
+  const claimed = await store.acquire(finishClaim(task.id), opts.owner, opts.retentionSeconds * 1000);
+  if (!claimed) return false;
+  const current = (await store.get<Task>(TASK, task.id))?.value;
+  if (!current || current.state === 'succeeded' || current.state === 'failed' || current.state === 'cancelled') {
+    return false;
+  }
+
+  const closing: EventInput[] = [];
+  if (outcome.state === 'failed') closing.push({ type: 'error', data: { message: outcome.error ?? 'task failed' } });
+  closing.push({
+    type: 'task.finished',
+    data: { state: outcome.state, outputs: outcome.outputs, error: outcome.error, usage: outcome.usage },
+  });
+  for (const event of closing) await store.append(task.id, event, opts.eventLogCap);
+
+  await updateRecord<Task>(
+    store,
+    TASK,
+    task.id,
+    (t) => ({ ...t, state: outcome.state, outputs: outcome.outputs, error: outcome.error, usage: outcome.usage ?? t.usage, finishedAt: now }),
+    { ttlSeconds: opts.retentionSeconds },
+  );
+  await store.expireLog(task.id, opts.retentionSeconds);
+  await store.indexRemove(ACTIVE_TASKS, task.id);
+  await store.indexRemove(queueOf(task.conversationId), task.id);
+  return true;
+}

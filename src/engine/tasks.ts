@@ -1,0 +1,192 @@
+import type { Config } from '../config/types.js';
+import type { Store, Subscription } from '../store/store.js';
+import type { Conversations } from './conversations.js';
+import type { Directory } from './directory.js';
+import { userKey } from './directory.js';
+import { EngineError, conflict, invalid, notFound } from './errors.js';
+import type { StreamPosition, TaskEvent } from './events.js';
+import { newId } from './ids.js';
+import type { Principal, Task, TaskInput } from './records.js';
+import { updateRecord } from './record-update.js';
+import { CANCEL_CHANNEL, type TaskRunner } from './runner.js';
+import { ACTIVE_TASKS, TASK, finishTask, queueOf, runLease, slotLease } from './task-finish.js';
+
+export interface NewTask {
+  agentId: string;
+  /** An existing conversation of the principal; a new one is created when absent. */
+  conversationId?: string;
+  /** Id for the conversation created when `conversationId` is absent. */
+  newConversationId?: string;
+  input: TaskInput;
+  /** A configured model name; the agent's, then the default, when absent. */
+  model?: string;
+  reasoning?: boolean;
+  maxLoops?: number;
+  /** The same key from the same user returns the task the first call created. */
+  idempotencyKey?: string;
+  /** `remote`: wait for a client executor instead of running here. */
+  executor?: 'local' | 'remote';
+  meta?: Record<string, unknown>;
+}
+
+export interface EventPage {
+  task: Task;
+  events: TaskEvent[];
+  /** The offset to read from next time. */
+  next: number;
+  epoch: string;
+}
+
+const tasksOf = (p: Principal) => `tasks:${userKey(p.tenant, p.userId)}`;
+const idempotency = (p: Principal, key: string) => `idem:${userKey(p.tenant, p.userId)}:${key}`;
+
+/** Creating, reading, following and cancelling tasks, each scoped to its owner. */
+export class Tasks {
+  constructor(
+    private readonly store: Store,
+    private readonly config: Config,
+    private readonly directory: Directory,
+    private readonly conversations: Conversations,
+    private readonly runner: TaskRunner,
+    private readonly instanceId: string,
+  ) {}
+
+  async create(principal: Principal, request: NewTask, now = Date.now()): Promise<Task> {
+    const agent = await this.directory.getAgent(principal, request.agentId);
+    const model = request.model ?? agent.model ?? this.config.default_model;
+    const models = this.config.models.map((m) => m.name);
+    if (!models.includes(model)) {
+      throw invalid(`unknown model "${model}"; valid models: ${models.join(', ')}`, { field: 'model', valid: models });
+    }
+    const id = newId('task');
+    if (request.idempotencyKey) {
+      const key = idempotency(principal, request.idempotencyKey);
+      if (!(await this.store.acquire(key, id, this.config.engine.idempotency_ttl_seconds * 1000))) {
+        const existing = await this.store.holder(key);
+        if (existing) return this.get(principal, existing);
+      }
+    }
+    try {
+      return await this.createUnder(principal, request, id, model, now);
+    } catch (err) {
+      if (request.idempotencyKey) await this.store.release(idempotency(principal, request.idempotencyKey), id);
+      throw err;
+    }
+  }
+
+  private async createUnder(principal: Principal, request: NewTask, id: string, model: string, now: number): Promise<Task> {
+    const conversation = request.conversationId
+      ? await this.conversations.get(principal, request.conversationId)
+      : await this.conversations.create(principal, { id: request.newConversationId, agentId: request.agentId }, now);
+    const executor = request.executor ?? 'local';
+    const { engine } = this.config;
+
+    if (executor === 'local') {
+      if (engine.concurrency === 'reject') {
+        if (!(await this.store.acquire(slotLease(conversation.id), id, engine.lease_ms))) {
+          throw conflict('a task is already running in this conversation', { conversationId: conversation.id });
+        }
+      } else {
+        await this.store.indexAdd(queueOf(conversation.id), id, now);
+      }
+      await this.store.acquire(runLease(id), this.instanceId, engine.lease_ms);
+    }
+    const epoch = await this.store.createLog(id);
+    const task: Task = {
+      id,
+      tenant: principal.tenant,
+      userId: principal.userId,
+      agentId: request.agentId,
+      conversationId: conversation.id,
+      model,
+      state: 'pending',
+      input: request.input,
+      reasoning: request.reasoning ?? false,
+      maxLoops: request.maxLoops ?? (await this.directory.getAgent(principal, request.agentId)).maxLoops,
+      executor,
+      cancelRequested: false,
+      epoch,
+      createdAt: now,
+      meta: request.meta ?? {},
+    };
+    await this.store.put(TASK, id, task, { ifVersion: 0 });
+    await this.store.indexAdd(tasksOf(principal), id, now);
+    if (executor === 'local') await this.store.indexAdd(ACTIVE_TASKS, id, now);
+    await this.conversations.addMessage(principal, conversation.id, {
+      role: 'user',
+      content: request.input.images?.length
+        ? [{ type: 'text', text: request.input.text }, ...request.input.images.map((url) => ({ type: 'image' as const, url }))]
+        : request.input.text,
+      taskId: id,
+    });
+    if (executor === 'local') this.runner.start(task);
+    return task;
+  }
+
+  /** The principal's task; anyone else's is "not found". */
+  async get(principal: Principal, id: string): Promise<Task> {
+    const task = (await this.store.get<Task>(TASK, id))?.value;
+    if (!task || task.tenant !== principal.tenant || task.userId !== principal.userId) throw notFound('task', id);
+    return task;
+  }
+
+  /** Newest first. */
+  async list(principal: Principal, page: { offset: number; limit: number }): Promise<{ items: Task[]; total: number }> {
+    const { members, total } = await this.store.indexRange(tasksOf(principal), { ...page, reverse: true });
+    const items: Task[] = [];
+    for (const id of members) {
+      const task = (await this.store.get<Task>(TASK, id))?.value;
+      if (task) items.push(task);
+    }
+    return { items, total };
+  }
+
+  /**
+   * Asks the task to stop. A task that never started ends here and now; a
+   * running one is flagged and signalled, and its runner (on whichever
+   * instance) aborts the model call. Cancelling a finished task changes nothing.
+   */
+  async cancel(principal: Principal, id: string): Promise<Task> {
+    const task = await this.get(principal, id);
+    if (task.state !== 'pending' && task.state !== 'running') return task;
+    await updateRecord<Task>(this.store, TASK, id, (t) => (t.cancelRequested ? undefined : { ...t, cancelRequested: true }));
+    const running = task.executor === 'local' && (await this.store.holder(runLease(id)));
+    if (running) {
+      await this.store.publish(CANCEL_CHANNEL, id);
+      await this.runner.settled(id);
+    } else {
+      await finishTask(this.store, task, { state: 'cancelled' }, {
+        eventLogCap: this.config.engine.event_log_cap,
+        retentionSeconds: this.config.engine.retention_seconds,
+        owner: this.instanceId,
+      });
+    }
+    return this.get(principal, id);
+  }
+
+  /** A page of the task's events from `from` (an offset below the first kept event starts there). */
+  async read(principal: Principal, id: string, from: number, limit: number): Promise<EventPage> {
+    const task = await this.get(principal, id);
+    const info = await this.store.logInfo(id);
+    const events = info ? await this.store.read(id, Math.max(0, from), limit) : [];
+    const last = events.at(-1);
+    return { task, events, next: last ? last.offset + 1 : Math.max(0, from), epoch: info?.epoch ?? task.epoch };
+  }
+
+  /**
+   * Follows the task's log from a position: stored events first, then live
+   * ones, each exactly once. A position from another epoch (a store that lost
+   * the log) is refused rather than silently skipping events.
+   */
+  async follow(principal: Principal, id: string, from: Partial<StreamPosition>, onEvent: (e: TaskEvent) => void | Promise<void>): Promise<Subscription> {
+    await this.get(principal, id);
+    const info = await this.store.logInfo(id);
+    if (!info) throw notFound('task events', id);
+    if (from.epoch !== undefined && from.epoch !== info.epoch) {
+      throw new EngineError('epoch_mismatch', 'the stream position belongs to an earlier epoch of this log', {
+        epoch: info.epoch,
+      });
+    }
+    return this.store.subscribe(id, Math.max(0, from.offset ?? 0), onEvent);
+  }
+}

@@ -1,0 +1,135 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Koa from 'koa';
+import type { Config, DialectName } from '../config/types.js';
+import { DIALECT_NAMES } from '../config/types.js';
+import { DIALECT_FACTORIES } from '../dialects/index.js';
+import { Engine, type EngineDeps } from '../engine/engine.js';
+import type { Logger } from '../log.js';
+import type { Store } from '../store/store.js';
+import { StreamHub } from '../stream/stream-hub.js';
+import { BearerAuth } from './bearer-auth.js';
+import type { Dialect } from './dialect.js';
+import { healthRoutes } from './health.js';
+import { buildRouter, checkCoverage, notFoundFallback, type Mount } from './mount.js';
+import { loadRouteTable } from './route-table.js';
+import { findCollisions } from './route-overlap.js';
+
+export interface GatewayOptions extends Omit<EngineDeps, 'config' | 'logger' | 'store'> {
+  config: Config;
+  logger: Logger;
+  store: Store;
+}
+
+interface Listener {
+  name: 'main' | DialectName;
+  server: Server;
+  port: number;
+}
+
+/**
+ * The running gateway: the engine, the dialects mounted on the main listener
+ * (and each on its own extra listener when configured), health routes, and a
+ * graceful shutdown that stops accepting, ends open streams, lets tasks end
+ * and flushes the store.
+ */
+export class Gateway {
+  readonly engine: Engine;
+  readonly streams: StreamHub;
+  readonly bearer: BearerAuth;
+  private readonly listeners: Listener[] = [];
+  private closing = false;
+
+  constructor(private readonly options: GatewayOptions) {
+    this.engine = new Engine(options);
+    this.streams = new StreamHub(options.config.server.heartbeat_ms);
+    this.bearer = new BearerAuth(this.engine.directory);
+  }
+
+  /** Builds every enabled dialect, checks routes, starts the engine and the listeners. */
+  async start(): Promise<void> {
+    const { config, logger } = this.options;
+    const dialects = new Map<DialectName, { dialect: Dialect; table: ReturnType<typeof loadRouteTable> }>();
+    const problems: string[] = [];
+    for (const name of DIALECT_NAMES) {
+      if (!config.dialects[name].enabled) continue;
+      const table = loadRouteTable(name);
+      const dialect = DIALECT_FACTORIES[name]({ engine: this.engine, config, logger, streams: this.streams, bearer: this.bearer });
+      problems.push(...checkCoverage(dialect, table));
+      dialects.set(name, { dialect, table });
+    }
+    const mainMounts = [...dialects.entries()].map(([name, d]) => ({ ...d, prefix: config.dialects[name].prefix }));
+    problems.push(...collisionsOf(mainMounts));
+    if (problems.length) throw new Error(`cannot mount the dialects:\n  ${problems.join('\n  ')}`);
+
+    await this.engine.start();
+    const main = await this.listen('main', mainMounts, config.server.port);
+    logger.info({ port: main.port, host: config.server.host, store: this.options.store.kind }, 'switchboard listening');
+    for (const [name, d] of dialects) {
+      const port = config.dialects[name].port;
+      if (port === undefined) continue;
+      const extra = await this.listen(name, [{ ...d, prefix: '' }], port);
+      logger.info({ port: extra.port, dialect: name }, 'dialect listener');
+    }
+  }
+
+  /** The port a listener got (useful with port 0). */
+  port(name: 'main' | DialectName = 'main'): number {
+    const listener = this.listeners.find((l) => l.name === name);
+    if (!listener) throw new Error(`no listener ${name}`);
+    return listener.port;
+  }
+
+  get isClosing(): boolean {
+    return this.closing;
+  }
+
+  private async listen(name: Listener['name'], mounts: Mount[], port: number): Promise<Listener> {
+    const { config, logger } = this.options;
+    const app = new Koa({ proxy: true });
+    app.silent = true;
+    app.on('error', (err: NodeJS.ErrnoException) => {
+      // A client that disconnects mid-response is normal for streams, not an error.
+      if (err.code === 'ERR_STREAM_PREMATURE_CLOSE' || err.code === 'ECONNRESET' || err.code === 'EPIPE') return;
+      logger.error({ err }, 'http error');
+    });
+    app.use(healthRoutes(this.options.store, () => this.closing));
+    app.use(notFoundFallback(mounts));
+    for (const mount of mounts) {
+      const router = buildRouter(mount, config, logger);
+      app.use(router.routes());
+    }
+    const server = createServer(app.callback());
+    server.keepAliveTimeout = 65_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, config.server.host, () => resolve());
+    });
+    const listener = { name, server, port: (server.address() as AddressInfo).port };
+    this.listeners.push(listener);
+    return listener;
+  }
+
+  /**
+   * Graceful stop: refuse new connections, end open streams (clients resume
+   * elsewhere from their last event id), give running tasks the grace period,
+   * fail the rest clearly, then flush and close the store.
+   */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    const closed = this.listeners.map((l) => new Promise<void>((resolve) => l.server.close(() => resolve())));
+    for (const l of this.listeners) l.server.closeIdleConnections();
+    await this.streams.close();
+    await this.engine.stop(this.options.config.server.shutdown_grace_ms);
+    for (const l of this.listeners) l.server.closeAllConnections();
+    await Promise.all(closed);
+    await this.options.store.close();
+  }
+}
+
+function collisionsOf(mounts: Mount[]): string[] {
+  return findCollisions(
+    mounts.flatMap((m) => m.table.routes.map((route) => ({ dialect: m.dialect.name, route, fullPath: m.prefix + route.path }))),
+  );
+}

@@ -1,0 +1,33 @@
+import type Koa from 'koa';
+import type { Store } from '../store/store.js';
+
+/**
+ * `/healthz`: the process answers (liveness). `/readyz`: the store answers
+ * too, and the gateway is not shutting down (readiness), so a load balancer
+ * stops sending traffic before the listener closes.
+ */
+export function healthRoutes(store: Store, isClosing: () => boolean): Koa.Middleware {
+  return async (ctx, next) => {
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return next();
+    if (ctx.path === '/healthz') {
+      ctx.body = { status: 'ok' };
+      return;
+    }
+    if (ctx.path === '/readyz') {
+      if (isClosing()) {
+        ctx.status = 503;
+        ctx.body = { status: 'shutting down' };
+        return;
+      }
+      try {
+        await store.ping();
+        ctx.body = { status: 'ready', store: store.kind };
+      } catch (err) {
+        ctx.status = 503;
+        ctx.body = { status: 'unavailable', store: store.kind, error: (err as Error).message };
+      }
+      return;
+    }
+    return next();
+  };
+}

@@ -1,0 +1,119 @@
+import type { EventInput, TaskEvent } from '../engine/events.js';
+
+/**
+ * The storage contract. `MemoryStore` and `RedisStore` implement it and both
+ * pass the one conformance suite in `test/store/`. The engine talks only to
+ * this interface, never to a concrete store.
+ *
+ * Rules that hold for every member:
+ * - Missing or expired things read as `undefined` (or empty), never as errors.
+ * - Values are JSON: what goes in comes back structurally equal.
+ * - Every method is safe to call concurrently from many instances that share
+ *   one backing store (Redis), unless its comment says otherwise.
+ */
+export interface Store {
+  readonly kind: 'memory' | 'redis';
+
+  // ---- records -----------------------------------------------------------
+  /** Reads a record. `undefined` when absent or expired. */
+  get<T>(collection: string, id: string): Promise<Versioned<T> | undefined>;
+  /**
+   * Writes a record. With `ifVersion`, writes only when the stored version
+   * equals it (0 = "must not exist") and returns false otherwise: the basis of
+   * every read-modify-write in the engine. Each write bumps the version by 1.
+   * `ttlSeconds` sets (or, when absent, clears) an expiry.
+   */
+  put<T>(collection: string, id: string, value: T, opts?: PutOptions): Promise<boolean>;
+  /** Removes a record; removing an absent one is not an error. */
+  delete(collection: string, id: string): Promise<void>;
+  /** Sets an expiry on an existing record without rewriting it. */
+  expire(collection: string, id: string, ttlSeconds: number): Promise<void>;
+
+  // ---- listings (sorted sets) ---------------------------------------------
+  /** Adds or re-scores a member of a listing. */
+  indexAdd(list: string, member: string, score: number): Promise<void>;
+  indexRemove(list: string, member: string): Promise<void>;
+  /** A page of members by score, ascending unless `reverse`; `total` counts all members. */
+  indexRange(list: string, page: IndexPage): Promise<{ members: string[]; total: number }>;
+  /** Members whose score is ≤ `maxScore` (ascending), at most `limit`. */
+  indexUpTo(list: string, maxScore: number, limit: number): Promise<string[]>;
+
+  // ---- event logs ----------------------------------------------------------
+  /**
+   * Creates an empty log for a task and returns its epoch. Creating a log
+   * that exists returns the existing epoch.
+   */
+  createLog(logId: string): Promise<string>;
+  /** The log's epoch and next offset, or `undefined` when the log does not exist. */
+  logInfo(logId: string): Promise<{ epoch: string; next: number; first: number } | undefined>;
+  /**
+   * Appends one event with the next offset (0, 1, 2, …) and the current time,
+   * and notifies subscribers on every instance. Concurrent appends get distinct,
+   * gap-free offsets in a strict order. Keeps at most `cap` events (oldest
+   * dropped first). Throws `LogMissingError` when the log does not exist.
+   */
+  append(logId: string, event: EventInput, cap: number): Promise<TaskEvent>;
+  /** Events with offset ≥ `from`, at most `limit`, in order. */
+  read(logId: string, from: number, limit: number): Promise<TaskEvent[]>;
+  /**
+   * Delivers every event with offset ≥ `from`, each exactly once and in order:
+   * first those already stored, then live ones as they are appended, with no
+   * gap and no duplicate between the two. `onEvent` is never called
+   * concurrently for one subscription; a returned promise is awaited before
+   * the next delivery (back-pressure). Cheap when idle: no timers, no reads.
+   */
+  subscribe(logId: string, from: number, onEvent: (event: TaskEvent) => void | Promise<void>): Subscription;
+  /** Sets an expiry on a finished task's log (retention). */
+  expireLog(logId: string, ttlSeconds: number): Promise<void>;
+
+  // ---- leases (runner liveness, conversation slots, idempotency) ------------
+  /** Takes `name` for `owner` for `ttlMs` when free (or already owned by `owner`). */
+  acquire(name: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Extends a lease held by `owner`; false when it was lost. */
+  renew(name: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Frees a lease held by `owner`; a lease held by someone else is left alone. */
+  release(name: string, owner: string): Promise<void>;
+  /** Current holder of a lease, `undefined` when free or expired. */
+  holder(name: string): Promise<string | undefined>;
+
+  // ---- signals between instances -------------------------------------------
+  /** Broadcasts a message on a channel to every instance (including this one). */
+  publish(channel: string, message: string): Promise<void>;
+  /** Listens on a channel; returns a function that stops listening. */
+  listen(channel: string, onMessage: (message: string) => void): () => void;
+
+  /** Throws when the backing store cannot be reached (readiness probe). */
+  ping(): Promise<void>;
+  /** Ends subscriptions, flushes (memory snapshot) and closes connections. */
+  close(): Promise<void>;
+}
+
+export interface Versioned<T> {
+  value: T;
+  version: number;
+}
+
+export interface PutOptions {
+  ifVersion?: number;
+  ttlSeconds?: number;
+}
+
+export interface IndexPage {
+  offset: number;
+  limit: number;
+  reverse?: boolean;
+}
+
+export interface Subscription {
+  /** Stops delivery; safe to call more than once. */
+  close(): void;
+  /** Settles when the subscription fails (store error); never rejects. */
+  readonly failed: Promise<Error>;
+}
+
+export class LogMissingError extends Error {
+  constructor(readonly logId: string) {
+    super(`event log ${logId} does not exist`);
+    this.name = 'LogMissingError';
+  }
+}
