@@ -1,0 +1,69 @@
+import type { Redis } from 'ioredis';
+
+type Handler = (message: string) => void;
+
+interface Channel {
+  readonly handlers: Set<Handler>;
+  /** Settles when the server confirmed the SUBSCRIBE. */
+  readonly ready: Promise<void>;
+}
+
+/**
+ * Shares one subscriber connection between every channel this instance
+ * listens on. A channel is subscribed when its first handler arrives and
+ * unsubscribed when its last leaves; commands on one connection run in order,
+ * so a quick leave-then-join still ends subscribed.
+ */
+export class ChannelMux {
+  private readonly channels = new Map<string, Channel>();
+
+  constructor(
+    private readonly sub: Redis,
+    private readonly onHandlerError: (channel: string, error: unknown) => void,
+  ) {
+    sub.on('message', (channel: string, message: string) => this.dispatch(channel, message));
+  }
+
+  /** Adds a handler; resolves once messages published from now on will reach it. */
+  add(channel: string, handler: Handler): Promise<void> {
+    const existing = this.channels.get(channel);
+    if (existing) {
+      existing.handlers.add(handler);
+      return existing.ready;
+    }
+    const created: Channel = {
+      handlers: new Set([handler]),
+      ready: this.sub.subscribe(channel).then(() => undefined),
+    };
+    created.ready.catch(() => {
+      if (this.channels.get(channel) === created) this.channels.delete(channel);
+    });
+    this.channels.set(channel, created);
+    return created.ready;
+  }
+
+  remove(channel: string, handler: Handler): void {
+    const entry = this.channels.get(channel);
+    if (!entry || !entry.handlers.delete(handler) || entry.handlers.size > 0) return;
+    this.channels.delete(channel);
+    // A failed UNSUBSCRIBE (connection gone) leaves nothing to clean up here.
+    this.sub.unsubscribe(channel).catch(() => {});
+  }
+
+  /** Settles once every SUBSCRIBE sent so far was answered. */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.channels.values()].map((c) => c.ready));
+  }
+
+  private dispatch(channel: string, message: string): void {
+    const entry = this.channels.get(channel);
+    if (!entry) return;
+    for (const handler of [...entry.handlers]) {
+      try {
+        handler(message);
+      } catch (error) {
+        this.onHandlerError(channel, error);
+      }
+    }
+  }
+}

@@ -1,0 +1,288 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { EventInput, TaskEvent } from '../engine/events.js';
+import { decodeEvent, encodeEventInput } from './event-codec.js';
+import { Fanout } from './fanout.js';
+import type { StoreLogger } from './memory-store.js';
+import { ChannelMux } from './redis-channels.js';
+import { offsetOfStreamId, redisScore, RedisKeys, streamIdFrom } from './redis-keys.js';
+import { APPEND, CREATE_LOG, PUT_RECORD, RELEASE_LEASE, RENEW_LEASE } from './redis-scripts.js';
+import { LogMissingError } from './store.js';
+import type { IndexPage, PutOptions, Store, Subscription, Versioned } from './store.js';
+
+export interface RedisStoreOptions {
+  /** `redis://[user:pass@]host:port[/db]` */
+  url: string;
+  /** Put before every key and channel; default `sb:`. Lets several deployments share one server. */
+  keyPrefix?: string;
+  logger?: StoreLogger;
+}
+
+/** How long `ping()` waits for an answer before calling the store unreachable. */
+const PING_TIMEOUT_MS = 5_000;
+
+type StreamEntry = [id: string, fields: string[]];
+
+/**
+ * The durable, shared store. Each instance holds exactly two connections
+ * whatever it serves: `cmd` for commands and `sub` for pub/sub. Live events
+ * arrive once per instance on their log's channel (the append script
+ * publishes the event itself) and are fanned out in memory to the local
+ * subscribers; a subscriber that finds a gap reads it from the log's stream.
+ */
+export class RedisStore implements Store {
+  readonly kind = 'redis' as const;
+  private readonly cmd: Redis;
+  private readonly sub: Redis;
+  private readonly keys: RedisKeys;
+  private readonly mux: ChannelMux;
+  private readonly fanout: Fanout;
+  /** The handler each watched log's channel was joined with, to leave it again. */
+  private readonly liveHandlers = new Map<string, (message: string) => void>();
+  private closed = false;
+
+  constructor(private readonly options: RedisStoreOptions) {
+    const name = 'switchboard';
+    this.cmd = new Redis(options.url, { connectionName: `${name}:cmd`, enableAutoPipelining: true });
+    this.sub = new Redis(options.url, { connectionName: `${name}:sub` });
+    this.keys = new RedisKeys(options.keyPrefix ?? 'sb:');
+    for (const [role, conn] of [['command', this.cmd], ['subscriber', this.sub]] as const) {
+      conn.on('error', (error: Error) => this.options.logger?.warn(`redis store ${role} connection: ${error.message}`));
+    }
+    this.mux = new ChannelMux(this.sub, (channel, error) =>
+      this.options.logger?.warn(`redis store: listener on ${channel} threw: ${(error as Error).message}`),
+    );
+    this.fanout = new Fanout((logId, from, limit) => this.read(logId, from, limit), {
+      watch: (logId) => this.watchLog(logId),
+      unwatch: (logId) => this.unwatchLog(logId),
+    });
+    this.watchReconnects();
+  }
+
+  // ---- records -------------------------------------------------------------
+
+  async get<T>(collection: string, id: string): Promise<Versioned<T> | undefined> {
+    const [version, json] = await this.cmd.hmget(this.keys.record(collection, id), 'v', 'd');
+    if (json === null || json === undefined) return undefined;
+    return { value: JSON.parse(json) as T, version: Number(version) };
+  }
+
+  async put<T>(collection: string, id: string, value: T, opts: PutOptions = {}): Promise<boolean> {
+    const ttl = opts.ttlSeconds === undefined ? '' : Math.ceil(opts.ttlSeconds * 1000);
+    const ifVersion = opts.ifVersion === undefined ? '' : opts.ifVersion;
+    const done = await PUT_RECORD.run(this.cmd, [this.keys.record(collection, id)], [JSON.stringify(value), ifVersion, ttl]);
+    return done === 1;
+  }
+
+  async delete(collection: string, id: string): Promise<void> {
+    await this.cmd.del(this.keys.record(collection, id));
+  }
+
+  async expire(collection: string, id: string, ttlSeconds: number): Promise<void> {
+    await this.cmd.pexpire(this.keys.record(collection, id), Math.ceil(ttlSeconds * 1000));
+  }
+
+  // ---- listings ------------------------------------------------------------
+
+  async indexAdd(list: string, member: string, score: number): Promise<void> {
+    await this.cmd.zadd(this.keys.listing(list), redisScore(score), member);
+  }
+
+  async indexRemove(list: string, member: string): Promise<void> {
+    await this.cmd.zrem(this.keys.listing(list), member);
+  }
+
+  async indexRange(list: string, page: IndexPage): Promise<{ members: string[]; total: number }> {
+    const key = this.keys.listing(list);
+    // ZRANGE 0 -1 means "everything": an empty page must not reach Redis as one.
+    if (page.limit <= 0) return { members: [], total: await this.cmd.zcard(key) };
+    const start = Math.max(0, Math.floor(page.offset));
+    const stop = String(start + Math.floor(page.limit) - 1);
+    const tx = this.cmd.multi();
+    if (page.reverse) tx.zrevrange(key, start, stop);
+    else tx.zrange(key, start, stop);
+    tx.zcard(key);
+    const [members, total] = results(await tx.exec()) as [string[], number];
+    return { members, total };
+  }
+
+  async indexUpTo(list: string, maxScore: number, limit: number): Promise<string[]> {
+    if (limit <= 0) return [];
+    return this.cmd.zrangebyscore(this.keys.listing(list), '-inf', redisScore(maxScore), 'LIMIT', 0, Math.floor(limit));
+  }
+
+  // ---- event logs ------------------------------------------------------------
+
+  async createLog(logId: string): Promise<string> {
+    const keys = [this.keys.logMeta(logId), this.keys.logStream(logId)];
+    return String(await CREATE_LOG.run(this.cmd, keys, [randomUUID()]));
+  }
+
+  async logInfo(logId: string): Promise<{ epoch: string; next: number; first: number } | undefined> {
+    const tx = this.cmd.multi();
+    tx.hmget(this.keys.logMeta(logId), 'epoch', 'next');
+    tx.xrange(this.keys.logStream(logId), '-', '+', 'COUNT', 1);
+    const [[epoch, nextText], oldest] = results(await tx.exec()) as [Array<string | null>, StreamEntry[]];
+    if (!epoch) return undefined;
+    const next = Number(nextText);
+    const firstId = oldest[0]?.[0];
+    return { epoch, next, first: firstId === undefined ? next : offsetOfStreamId(firstId) };
+  }
+
+  async append(logId: string, event: EventInput, cap: number): Promise<TaskEvent> {
+    const keys = [this.keys.logMeta(logId), this.keys.logStream(logId)];
+    const args = [encodeEventInput(event), Math.max(1, Math.floor(cap)), this.keys.logChannel(logId)];
+    const json = await APPEND.run(this.cmd, keys, args);
+    if (typeof json !== 'string') throw new LogMissingError(logId);
+    return decodeEvent(json);
+  }
+
+  async read(logId: string, from: number, limit: number): Promise<TaskEvent[]> {
+    if (limit <= 0) return [];
+    const start = streamIdFrom(Math.max(0, Math.floor(from)));
+    const entries = (await this.cmd.xrange(this.keys.logStream(logId), start, '+', 'COUNT', Math.floor(limit))) as StreamEntry[];
+    return entries.map(([, fields]) => decodeEvent(fields[1] ?? 'null'));
+  }
+
+  subscribe(logId: string, from: number, onEvent: (event: TaskEvent) => void | Promise<void>): Subscription {
+    return this.fanout.subscribe(logId, from, onEvent);
+  }
+
+  async expireLog(logId: string, ttlSeconds: number): Promise<void> {
+    const ms = Math.ceil(ttlSeconds * 1000);
+    const tx = this.cmd.multi();
+    tx.pexpire(this.keys.logMeta(logId), ms);
+    tx.pexpire(this.keys.logStream(logId), ms);
+    results(await tx.exec());
+  }
+
+  // ---- leases ----------------------------------------------------------------
+
+  async acquire(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    const ms = leaseMs(ttlMs);
+    if ((await this.cmd.set(this.keys.lease(name), owner, 'PX', ms, 'NX')) === 'OK') return true;
+    // Taken: still ours when we already hold it, and then extended.
+    return this.renew(name, owner, ms);
+  }
+
+  async renew(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    return (await RENEW_LEASE.run(this.cmd, [this.keys.lease(name)], [owner, leaseMs(ttlMs)])) === 1;
+  }
+
+  async release(name: string, owner: string): Promise<void> {
+    await RELEASE_LEASE.run(this.cmd, [this.keys.lease(name)], [owner]);
+  }
+
+  async holder(name: string): Promise<string | undefined> {
+    return (await this.cmd.get(this.keys.lease(name))) ?? undefined;
+  }
+
+  // ---- signals ---------------------------------------------------------------
+
+  async publish(channel: string, message: string): Promise<void> {
+    // Listeners added on this instance just before must hear it: wait for
+    // their SUBSCRIBE to be answered before publishing.
+    await this.mux.settled();
+    await this.cmd.publish(this.keys.signal(channel), message);
+  }
+
+  listen(channel: string, onMessage: (message: string) => void): () => void {
+    const key = this.keys.signal(channel);
+    const handler = (message: string): void => onMessage(message);
+    this.mux.add(key, handler).catch((error: Error) => this.options.logger?.warn(`redis store: cannot listen on ${channel}: ${error.message}`));
+    return () => this.mux.remove(key, handler);
+  }
+
+  // ---- lifecycle -------------------------------------------------------------
+
+  async ping(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`redis did not answer PING within ${PING_TIMEOUT_MS} ms`)), PING_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([this.cmd.ping(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.fanout.failAll(new Error('store closed'));
+    await Promise.all([this.cmd, this.sub].map(quit));
+  }
+
+  // ---- internals -------------------------------------------------------------
+
+  private watchLog(logId: string): Promise<void> {
+    const handler = (message: string): void => {
+      let event: TaskEvent;
+      try {
+        event = decodeEvent(message);
+      } catch (error) {
+        this.options.logger?.warn(`redis store: unreadable event on log ${logId}: ${(error as Error).message}`);
+        return;
+      }
+      this.fanout.deliver(logId, event);
+    };
+    this.liveHandlers.set(logId, handler);
+    return this.mux.add(this.keys.logChannel(logId), handler);
+  }
+
+  private unwatchLog(logId: string): void {
+    const handler = this.liveHandlers.get(logId);
+    if (!handler) return;
+    this.liveHandlers.delete(logId);
+    this.mux.remove(this.keys.logChannel(logId), handler);
+  }
+
+  /**
+   * Pub/sub drops whatever is published while the subscriber connection is
+   * down. After a reconnect, once the automatic re-SUBSCRIBEs are answered
+   * (the PING queued behind them), every subscriber re-reads from where it
+   * stands, so a task that finished meanwhile still reaches its end.
+   */
+  private watchReconnects(): void {
+    let connectedBefore = false;
+    this.sub.on('ready', () => {
+      if (!connectedBefore) {
+        connectedBefore = true;
+        return;
+      }
+      void Promise.resolve()
+        .then(() => this.sub.ping())
+        .then(
+          () => this.fanout.resync(),
+          () => {},
+        );
+    });
+  }
+}
+
+function leaseMs(ttlMs: number): number {
+  return Math.max(1, Math.ceil(ttlMs));
+}
+
+/** The replies of a MULTI, throwing the first failed command's error. */
+function results(replies: Array<[Error | null, unknown]> | null): unknown[] {
+  if (!replies) throw new Error('redis transaction was aborted');
+  return replies.map(([error, value]) => {
+    if (error) throw error;
+    return value;
+  });
+}
+
+async function quit(conn: Redis): Promise<void> {
+  if (conn.status === 'end') return;
+  try {
+    if (conn.status === 'ready') {
+      await conn.quit();
+      return;
+    }
+  } catch {
+    // Fall through: a connection that cannot say goodbye is just dropped.
+  }
+  conn.disconnect();
+}

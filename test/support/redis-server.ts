@@ -1,0 +1,121 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, Socket } from 'node:net';
+
+export interface RedisServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const START_TIMEOUT_MS = 10_000;
+
+/**
+ * Starts a throwaway `redis-server` on a free 127.0.0.1 port, with no
+ * persistence, and resolves once it answers PING. Tests never skip when Redis
+ * is missing: they fail, saying what to install.
+ */
+export async function startRedis(): Promise<RedisServer> {
+  // A free port can be taken between finding it and binding it: retry a few times.
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      return await startOnce(await freePort());
+    } catch (error) {
+      if (error instanceof RedisMissingError) throw error;
+      lastError = error;
+    }
+  }
+  throw lastError instanceof Error ? lastError : new Error(String(lastError));
+}
+
+class RedisMissingError extends Error {}
+
+async function startOnce(port: number): Promise<RedisServer> {
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<Error>((resolve) => {
+    child.once('error', (error: NodeJS.ErrnoException) =>
+      resolve(
+        error.code === 'ENOENT'
+          ? new RedisMissingError(
+              'redis-server is not on PATH: the Redis store tests need it (apt-get install redis-server)',
+            )
+          : error,
+      ),
+    );
+    child.once('exit', (code, signal) =>
+      resolve(new Error(`redis-server exited early (code ${code}, signal ${signal}): ${output.trim()}`)),
+    );
+  });
+  const killOnExit = (): void => void child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+
+  const ready = await Promise.race([waitForPong(port), exited]);
+  if (ready !== true) {
+    process.off('exit', killOnExit);
+    await stopChild(child);
+    throw ready;
+  }
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    async stop() {
+      process.off('exit', killOnExit);
+      await stopChild(child);
+    },
+  };
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (!address || typeof address === 'string') throw new Error('could not find a free port');
+  return address.port;
+}
+
+/** Polls with a raw PING until the server answers +PONG; an Error on timeout. */
+async function waitForPong(port: number): Promise<true | Error> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (await pingOnce(port)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return new Error(`redis-server on port ${port} did not answer PING within ${START_TIMEOUT_MS} ms`);
+}
+
+function pingOnce(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    let reply = '';
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1_000, () => done(false));
+    socket.once('error', () => done(false));
+    socket.on('data', (chunk: Buffer) => {
+      reply += chunk.toString();
+      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
+    });
+    socket.connect(port, '127.0.0.1', () => socket.write('PING\r\n'));
+  });
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  // No pid: the process never started, so there is nothing to wait for.
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await gone;
+  clearTimeout(timer);
+}
