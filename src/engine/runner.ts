@@ -5,9 +5,10 @@ import type { Store } from '../store/store.js';
 import type { Conversations } from './conversations.js';
 import type { Directory } from './directory.js';
 import type { EventInput } from './events.js';
-import type { Principal, Task } from './records.js';
+import type { Task } from './records.js';
 import { updateRecord } from './record-update.js';
 import { buildPrompt } from './prompt.js';
+import { ownerOf, recordInput } from './task-input.js';
 import { TASK, finishTask, queueOf, runLease, slotLease, type Outcome } from './task-finish.js';
 
 /** Why a run was aborted; the reason decides the final state. */
@@ -99,6 +100,7 @@ export class TaskRunner {
         t.state === 'pending' && !t.cancelRequested ? { ...t, state: 'running', startedAt: Date.now() } : undefined,
       );
       if (!started?.changed) throw new Error(CANCEL);
+      await recordInput(this.deps.conversations, started.value);
       outcome = await this.runExecutor(started.value, controller.signal, emitted);
     } catch (err) {
       outcome = this.failureOutcome(err, controller.signal);
@@ -108,7 +110,7 @@ export class TaskRunner {
     }
     try {
       if (outcome.state !== 'succeeded' && emitted.text) {
-        await this.deps.conversations.addMessage(this.ownerOf(task), task.conversationId, { role: 'assistant', content: emitted.text, taskId: task.id });
+        await this.deps.conversations.addMessage(ownerOf(task), task.conversationId, { role: 'assistant', content: emitted.text, taskId: task.id });
       }
       await finishTask(store, task, outcome, this.finishOptions());
     } finally {
@@ -120,7 +122,7 @@ export class TaskRunner {
 
   private async runExecutor(task: Task, signal: AbortSignal, emitted: { text: string }): Promise<Outcome> {
     const { store, config, directory, conversations } = this.deps;
-    const owner = this.ownerOf(task);
+    const owner = ownerOf(task);
     const agent = await directory.getAgent(owner, task.agentId);
     const model = config.models.find((m) => m.name === task.model);
     if (!model) throw new Error(`model "${task.model}" is no longer configured`);
@@ -206,7 +208,4 @@ export class TaskRunner {
     return { eventLogCap: config.engine.event_log_cap, retentionSeconds: config.engine.retention_seconds, owner: instanceId };
   }
 
-  private ownerOf(task: Task): Principal {
-    return { tenant: task.tenant, userId: task.userId, username: task.userId, admin: false, via: 'system' };
-  }
 }

@@ -9,6 +9,7 @@ import { newId } from './ids.js';
 import type { Principal, Task, TaskInput } from './records.js';
 import { updateRecord } from './record-update.js';
 import { CANCEL_CHANNEL, type TaskRunner } from './runner.js';
+import { recordInput } from './task-input.js';
 import { ACTIVE_TASKS, TASK, finishTask, queueOf, runLease, slotLease } from './task-finish.js';
 
 export interface NewTask {
@@ -112,13 +113,9 @@ export class Tasks {
     await this.store.put(TASK, id, task, { ifVersion: 0 });
     await this.store.indexAdd(tasksOf(principal), id, now);
     if (executor === 'local') await this.store.indexAdd(ACTIVE_TASKS, id, now);
-    await this.conversations.addMessage(principal, conversation.id, {
-      role: 'user',
-      content: request.input.images?.length
-        ? [{ type: 'text', text: request.input.text }, ...request.input.images.map((url) => ({ type: 'image' as const, url }))]
-        : request.input.text,
-      taskId: id,
-    });
+    // A local task records its input when it starts (a queued task must not show up in the
+    // history of the task ahead of it); a remote one records it now.
+    if (executor === 'remote') await recordInput(this.conversations, task);
     if (executor === 'local') this.runner.start(task);
     return task;
   }

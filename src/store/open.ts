@@ -13,7 +13,7 @@ export async function openStore(config: Config, logger: Logger): Promise<Store> 
       await store.ping();
     } catch (err) {
       await store.close();
-      throw new Error(`cannot reach Redis at the configured store.url: ${(err as Error).message}`);
+      throw new Error(`cannot reach Redis at the configured store.url: ${(err as Error).message}`, { cause: err });
     }
     return store;
   }

@@ -1,0 +1,23 @@
+import type { EngineError } from '../../engine/errors.js';
+import type { ErrorReply } from '../../http/dialect.js';
+
+/** The engine's words for what is missing, in this API's vocabulary. */
+const NOT_FOUND: Record<string, string> = {
+  agent: 'ability not found',
+  conversation: 'session not found',
+};
+
+/**
+ * The success envelope with the HTTP status as a string code ("404") and
+ * `data: null`. Unexpected errors never show their message: it may hold internals.
+ */
+export function renderBitAgentError(error: EngineError): ErrorReply {
+  const status = error.status;
+  return { status, body: { code: String(status), message: messageOf(error), data: null } };
+}
+
+function messageOf(error: EngineError): string {
+  if (error.code === 'internal') return 'internal server error';
+  if (error.code === 'not_found') return NOT_FOUND[String(error.detail.what)] ?? error.message;
+  return error.message;
+}

@@ -1,0 +1,24 @@
+import type Koa from 'koa';
+import type { EngineError } from '../../engine/errors.js';
+import type { ErrorReply } from '../../http/dialect.js';
+import { sageTimestamp } from './envelope.js';
+
+/**
+ * `{success: false, code: N, message, error_detail, timestamp}` with HTTP
+ * status N. `error_detail` carries the engine's error code: stable, and free
+ * of internals. An unexpected error shows only a generic message, in the
+ * caller's language (`X-Sage-Locale`, then `Accept-Language`; Chinese by default).
+ */
+export function renderSageError(error: EngineError, ctx: Koa.Context): ErrorReply {
+  const status = error.status;
+  const message = error.code === 'internal' ? internalMessage(ctx) : error.message;
+  return {
+    status,
+    body: { success: false, code: status, message, error_detail: error.code, timestamp: sageTimestamp() },
+  };
+}
+
+function internalMessage(ctx: Koa.Context): string {
+  const locale = ctx.get('X-Sage-Locale') || ctx.get('Accept-Language');
+  return /^en\b/i.test(locale) ? 'Internal server error' : '内部服务器错误';
+}
