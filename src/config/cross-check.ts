@@ -1,4 +1,5 @@
 import { Ajv } from 'ajv';
+import { BUILT_IN_TOOL_NAMES } from '../executors/tools.js';
 import type { Config } from './types.js';
 
 /** Checks the references between parts of a schema-valid config; returns problems with exact paths. */
@@ -42,6 +43,11 @@ export function crossCheck(config: Config): string[] {
     checkTenant(path, agent.tenant);
     if (agentIds.has(agent.id)) problems.push(`${path}.id: duplicate agent "${agent.id}"`);
     agentIds.add(agent.id);
+    agent.tools.forEach((tool, j) => {
+      if (!BUILT_IN_TOOL_NAMES.includes(tool)) {
+        problems.push(`${path}.tools[${j}]: unknown tool "${tool}"; known tools: ${BUILT_IN_TOOL_NAMES.join(', ')}`);
+      }
+    });
     if (agent.model !== undefined && !modelNames.has(agent.model)) {
       problems.push(`${path}.model: unknown model "${agent.model}"`);
     }
@@ -63,6 +69,14 @@ export function crossCheck(config: Config): string[] {
     }
     clientIds.add(client.client_id);
   });
+
+  const agentRefs: [string, string | undefined][] = [
+    ['dialects.bitagent.session_agent', config.dialects.bitagent.session_agent],
+    ['dialects.agents-v1.default_agent', config.dialects['agents-v1'].default_agent],
+  ];
+  for (const [path, id] of agentRefs) {
+    if (id !== undefined && !agentIds.has(id)) problems.push(`${path}: unknown agent "${id}"`);
+  }
 
   const ports = new Map<number, string>([[config.server.port, 'server.port']]);
   for (const [name, dialect] of Object.entries(config.dialects)) {

@@ -12,12 +12,13 @@ function closed(properties: Record<string, unknown>, required: string[] = [], ex
   return { type: 'object', additionalProperties: false, properties, required, ...extra };
 }
 
-const dialect = (prefix: string) =>
+const dialect = (prefix: string, extra: Record<string, unknown> = {}) =>
   closed(
     {
       enabled: { type: 'boolean', default: true },
       prefix: { type: 'string', pattern: '^(/[A-Za-z0-9._~-]+)*$', default: prefix },
       port: { type: 'integer', minimum: 1, maximum: 65535 },
+      ...extra,
     },
     [],
     { default: {} },
@@ -80,9 +81,21 @@ export const configSchema = closed(
     dialects: closed(
       {
         sage: dialect(''),
-        bitagent: dialect('/api'),
-        'agents-v1': dialect(''),
+        bitagent: dialect('/api', {
+          token_ttl_seconds: { type: ['integer', 'null'], minimum: 1, default: 86_400 },
+          session_agent: { type: 'string', minLength: 1 },
+        }),
+        'agents-v1': dialect('', { default_agent: { type: 'string', minLength: 1 } }),
         openbee: dialect('/openbee'),
+      },
+      [],
+      { default: {} },
+    ),
+    auth: closed(
+      {
+        // Signs the tokens the gateway issues. When unset, a random key is made once and kept in the
+        // store, so every instance sharing the store (and a restart of a durable one) agrees on it.
+        jwt_secret: { type: 'string', minLength: 32 },
       },
       [],
       { default: {} },

@@ -32,6 +32,18 @@ export interface DialectConfig {
   port?: number;
 }
 
+export interface BitAgentConfig extends DialectConfig {
+  /** Lifetime of user tokens; `null` = no expiry. */
+  token_ttl_seconds: number | null;
+  /** The agent that `/session/chat` talks to; the tenant's first agent when unset. */
+  session_agent?: string;
+}
+
+export interface AgentsV1Config extends DialectConfig {
+  /** The agent that runs `/messages`; the tenant's first agent when unset. */
+  default_agent?: string;
+}
+
 export interface TenantSeed {
   code: string;
   name: string;
@@ -101,7 +113,8 @@ export interface Config {
   };
   models: ModelConfig[];
   default_model: string;
-  dialects: Record<DialectName, DialectConfig>;
+  dialects: { sage: DialectConfig; bitagent: BitAgentConfig; 'agents-v1': AgentsV1Config; openbee: DialectConfig };
+  auth: { jwt_secret?: string };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   bootstrap: {
     tenants: TenantSeed[];

@@ -8,7 +8,9 @@ import { Directory } from './directory.js';
 import { INSTANCE_ID } from './ids.js';
 import { Reaper } from './reaper.js';
 import { TaskRunner } from './runner.js';
+import { loadSigningKey } from './signing-key.js';
 import { Tasks } from './tasks.js';
+import { Workspace } from './workspace.js';
 
 export interface EngineDeps {
   store: Store;
@@ -30,6 +32,7 @@ export class Engine {
   readonly tasks: Tasks;
   readonly runner: TaskRunner;
   readonly reaper: Reaper;
+  readonly workspace: Workspace;
   readonly store: Store;
   readonly config: Config;
 
@@ -42,10 +45,20 @@ export class Engine {
     this.runner = new TaskRunner({ ...deps, instanceId, directory: this.directory, conversations: this.conversations });
     this.tasks = new Tasks(deps.store, deps.config, this.directory, this.conversations, this.runner, instanceId);
     this.reaper = new Reaper(deps.store, deps.config, deps.logger, instanceId);
+    this.workspace = new Workspace(deps.store, deps.config.store.data_dir, deps.config.server.upload_limit_bytes);
+  }
+
+  private key?: Uint8Array;
+
+  /** The key for tokens the gateway signs (available after `start`). */
+  get signingKey(): Uint8Array {
+    if (!this.key) throw new Error('the engine has not started');
+    return this.key;
   }
 
   /** Applies the config's bootstrap data and starts background work (the reaper). */
   async start(): Promise<void> {
+    this.key = await loadSigningKey(this.store, this.config.auth.jwt_secret);
     await applyBootstrap(this.directory, this.config);
     await this.reaper.sweep();
     this.reaper.start();

@@ -107,6 +107,8 @@ export interface Task {
   error?: string;
   usage?: Usage;
   cancelRequested: boolean;
+  /** Extra exclusive slots the task holds while it waits or runs (e.g. one task per user). */
+  slots: string[];
   epoch: string;
   createdAt: number;
   startedAt?: number;

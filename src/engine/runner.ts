@@ -9,7 +9,7 @@ import type { Task } from './records.js';
 import { updateRecord } from './record-update.js';
 import { buildPrompt } from './prompt.js';
 import { ownerOf, recordInput } from './task-input.js';
-import { TASK, finishTask, queueOf, runLease, slotLease, type Outcome } from './task-finish.js';
+import { TASK, finishTask, queueOf, runLease, slotLease, slotsOf, type Outcome } from './task-finish.js';
 
 /** Why a run was aborted; the reason decides the final state. */
 export const CANCEL = 'cancelled by request';
@@ -115,7 +115,6 @@ export class TaskRunner {
       await finishTask(store, task, outcome, this.finishOptions());
     } finally {
       await store.release(runLease(task.id), this.deps.instanceId);
-      await store.release(slotLease(task.conversationId), task.id);
       await store.publish(SLOT_CHANNEL, task.conversationId);
     }
   }
@@ -176,7 +175,7 @@ export class TaskRunner {
     try {
       const held = await store.renew(runLease(run.task.id), instanceId, config.engine.lease_ms);
       if (!held) run.controller.abort(LEASE_LOST);
-      await store.renew(slotLease(run.task.conversationId), run.task.id, config.engine.lease_ms);
+      for (const slot of slotsOf(run.task)) await store.renew(slot, run.task.id, config.engine.lease_ms);
       const current = (await store.get<Task>(TASK, run.task.id))?.value;
       if (current?.cancelRequested) run.controller.abort(CANCEL);
       run.wake?.();

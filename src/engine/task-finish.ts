@@ -34,9 +34,9 @@ export async function finishTask(
   now = Date.now(),
 ): Promise<boolean> {
   const claimed = await store.acquire(finishClaim(task.id), opts.owner, opts.retentionSeconds * 1000);
-  if (!claimed) return false;
-  const current = (await store.get<Task>(TASK, task.id))?.value;
+  const current = claimed ? (await store.get<Task>(TASK, task.id))?.value : undefined;
   if (!current || current.state === 'succeeded' || current.state === 'failed' || current.state === 'cancelled') {
+    await releaseSlots(store, task);
     return false;
   }
 
@@ -58,5 +58,15 @@ export async function finishTask(
   await store.expireLog(task.id, opts.retentionSeconds);
   await store.indexRemove(ACTIVE_TASKS, task.id);
   await store.indexRemove(queueOf(task.conversationId), task.id);
+  await releaseSlots(store, task);
   return true;
+}
+
+/** Every slot a task may hold (its conversation's, and its extra ones), each only if it still holds it. */
+export function slotsOf(task: Task): string[] {
+  return [slotLease(task.conversationId), ...(task.slots ?? []).map(slotLease)];
+}
+
+async function releaseSlots(store: Store, task: Task): Promise<void> {
+  for (const slot of slotsOf(task)) await store.release(slot, task.id);
 }

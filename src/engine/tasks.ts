@@ -25,6 +25,11 @@ export interface NewTask {
   maxLoops?: number;
   /** The same key from the same user returns the task the first call created. */
   idempotencyKey?: string;
+  /**
+   * Extra exclusive slots (e.g. `user:<tenant>/<id>` for "one running task per
+   * user"): creation fails with a conflict while another task holds one.
+   */
+  exclusive?: string[];
   /** `remote`: wait for a client executor instead of running here. */
   executor?: 'local' | 'remote';
   meta?: Record<string, unknown>;
@@ -82,14 +87,11 @@ export class Tasks {
     const executor = request.executor ?? 'local';
     const { engine } = this.config;
 
+    const slots = request.exclusive ?? [];
     if (executor === 'local') {
-      if (engine.concurrency === 'reject') {
-        if (!(await this.store.acquire(slotLease(conversation.id), id, engine.lease_ms))) {
-          throw conflict('a task is already running in this conversation', { conversationId: conversation.id });
-        }
-      } else {
-        await this.store.indexAdd(queueOf(conversation.id), id, now);
-      }
+      const wanted = engine.concurrency === 'reject' ? [conversation.id, ...slots] : slots;
+      await this.takeSlots(wanted, id);
+      if (engine.concurrency === 'enqueue') await this.store.indexAdd(queueOf(conversation.id), id, now);
       await this.store.acquire(runLease(id), this.instanceId, engine.lease_ms);
     }
     const epoch = await this.store.createLog(id);
@@ -106,6 +108,7 @@ export class Tasks {
       maxLoops: request.maxLoops ?? (await this.directory.getAgent(principal, request.agentId)).maxLoops,
       executor,
       cancelRequested: false,
+      slots,
       epoch,
       createdAt: now,
       meta: request.meta ?? {},
@@ -118,6 +121,18 @@ export class Tasks {
     if (executor === 'remote') await recordInput(this.conversations, task);
     if (executor === 'local') this.runner.start(task);
     return task;
+  }
+
+  /** Takes every slot or none: on the first one held by another task, frees the rest and refuses. */
+  private async takeSlots(names: string[], taskId: string): Promise<void> {
+    const taken: string[] = [];
+    for (const name of names) {
+      if (!(await this.store.acquire(slotLease(name), taskId, this.config.engine.lease_ms))) {
+        for (const held of taken) await this.store.release(slotLease(held), taskId);
+        throw conflict('another task is already running here', { slot: name });
+      }
+      taken.push(name);
+    }
   }
 
   /** The principal's task; anyone else's is "not found". */

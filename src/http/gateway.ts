@@ -4,6 +4,7 @@ import Koa from 'koa';
 import type { Config, DialectName } from '../config/types.js';
 import { DIALECT_NAMES } from '../config/types.js';
 import { DIALECT_FACTORIES } from '../dialects/index.js';
+import { closeModelConnections } from '../executors/registry.js';
 import { Engine, type EngineDeps } from '../engine/engine.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
@@ -124,6 +125,7 @@ export class Gateway {
     await this.engine.stop(this.options.config.server.shutdown_grace_ms);
     for (const l of this.listeners) l.server.closeAllConnections();
     await Promise.all(closed);
+    await closeModelConnections();
     await this.options.store.close();
   }
 }
