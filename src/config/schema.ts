@@ -17,7 +17,8 @@ const dialect = (prefix: string, extra: Record<string, unknown> = {}) =>
     {
       enabled: { type: 'boolean', default: true },
       prefix: { type: 'string', pattern: '^(/[A-Za-z0-9._~-]+)*$', default: prefix },
-      port: { type: 'integer', minimum: 1, maximum: 65535 },
+      // 0 = any free port (tests); a real deployment names one.
+      port: { type: 'integer', minimum: 0, maximum: 65535 },
       ...extra,
     },
     [],

@@ -118,6 +118,20 @@ export function engineSuite(name: string, stores: StoreMaker): void {
       await engine.tasks.cancel(alice, first.id);
     });
 
+    it('holds an exclusive slot across conversations until the task ends', async () => {
+      engine = await boot();
+      model.script([{ chunks: [chunk.text('busy')], stall: true }, textReply('next')]);
+      const slot = ['user:acme/alice'];
+      const first = await engine.tasks.create(alice, { agentId: 'calc', input: { text: 'first' }, exclusive: slot });
+      await waitForEvent(engine, alice, first.id, (e) => e.type === 'message.delta');
+      const refused = engine.tasks.create(alice, { agentId: 'calc', input: { text: 'elsewhere' }, exclusive: slot });
+      await expect(refused).rejects.toMatchObject({ code: 'conflict', detail: { slot: 'user:acme/alice' } });
+      // The slot is free again once the task ends.
+      await engine.tasks.cancel(alice, first.id);
+      const next = await engine.tasks.create(alice, { agentId: 'calc', input: { text: 'now' }, exclusive: slot });
+      expect((await followToEnd(engine, alice, next.id)).at(-1)).toMatchObject({ data: { state: 'succeeded' } });
+    });
+
     it('queues a second task behind the first under the enqueue policy', async () => {
       engine = await boot({ concurrency: 'enqueue' });
       model.script([{ ...textReply('first answer'), delayMs: 20 }, textReply('second answer')]);
