@@ -10,8 +10,9 @@ const START_TIMEOUT_MS = 10_000;
 
 /**
  * Starts a throwaway `redis-server` on a free 127.0.0.1 port, with no
- * persistence, and resolves once it answers PING. Tests never skip when Redis
- * is missing: they fail, saying what to install.
+ * persistence, and resolves once it answers PING. Used by the tests and by
+ * `npm run bench` (built with it). Neither skips when Redis is missing: they
+ * fail, saying what to install.
  */
 export async function startRedis(): Promise<RedisServer> {
   // A free port can be taken between finding it and binding it: retry a few times.
@@ -43,7 +44,7 @@ async function startOnce(port: number): Promise<RedisServer> {
       resolve(
         error.code === 'ENOENT'
           ? new RedisMissingError(
-              'redis-server is not on PATH: the Redis store tests need it (apt-get install redis-server)',
+              'redis-server is not on PATH: the Redis tests and benchmarks need it (apt-get install redis-server)',
             )
           : error,
       ),

@@ -1,0 +1,22 @@
+import { cpus, availableParallelism, totalmem, release, platform } from 'node:os';
+
+export interface MachineFacts {
+  node: string;
+  cpuModel: string;
+  cores: number;
+  memoryGiB: number;
+  os: string;
+}
+
+/** What the numbers depend on, printed with them so a table is never read without its machine. */
+export function machineFacts(): MachineFacts {
+  const list = cpus();
+  return {
+    node: process.version,
+    cpuModel: list[0]?.model.trim() ?? 'unknown',
+    // availableParallelism honours cgroup/affinity limits, which is what the bench actually gets.
+    cores: availableParallelism(),
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    os: `${platform()} ${release()}`,
+  };
+}
