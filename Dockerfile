@@ -9,6 +9,7 @@ RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY bench ./bench
+COPY test/support/redis-server.ts ./test/support/
 COPY config ./config
 RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev
 
