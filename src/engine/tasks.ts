@@ -73,14 +73,19 @@ export class Tasks {
       }
     }
     try {
-      return await this.createUnder(principal, request, id, model, now);
+      return await this.createUnder(principal, request, { id, model, maxLoops: agent.maxLoops }, now);
     } catch (err) {
       if (request.idempotencyKey) await this.store.release(idempotency(principal, request.idempotencyKey), id);
       throw err;
     }
   }
 
-  private async createUnder(principal: Principal, request: NewTask, id: string, model: string, now: number): Promise<Task> {
+  private async createUnder(
+    principal: Principal,
+    request: NewTask,
+    { id, model, maxLoops }: { id: string; model: string; maxLoops: number },
+    now: number,
+  ): Promise<Task> {
     const conversation = request.conversationId
       ? await this.conversations.get(principal, request.conversationId)
       : await this.conversations.create(principal, { id: request.newConversationId, agentId: request.agentId }, now);
@@ -105,7 +110,7 @@ export class Tasks {
       state: 'pending',
       input: request.input,
       reasoning: request.reasoning ?? false,
-      maxLoops: request.maxLoops ?? (await this.directory.getAgent(principal, request.agentId)).maxLoops,
+      maxLoops: request.maxLoops ?? maxLoops,
       executor,
       cancelRequested: false,
       slots,
