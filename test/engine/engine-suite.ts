@@ -195,6 +195,17 @@ export function engineSuite(name: string, stores: StoreMaker): void {
       expect((await engine.tasks.get(alice, task.id)).error).toContain('model overloaded');
     });
 
+    it('forgets a finished task and its log after the retention time', async () => {
+      engine = await boot({ retention_seconds: 1 });
+      model.script([textReply('short-lived')]);
+      const task = await engine.tasks.create(alice, { agentId: 'calc', input: { text: 'x' } });
+      await followToEnd(engine, alice, task.id);
+      expect((await engine.tasks.get(alice, task.id)).state).toBe('succeeded');
+      await until(async () => (await engine.tasks.get(alice, task.id).catch(() => undefined)) === undefined, 5_000);
+      await expect(engine.tasks.read(alice, task.id, 0, 10)).rejects.toMatchObject({ code: 'not_found' });
+      expect(await engine.store.logInfo(task.id)).toBeUndefined();
+    });
+
     it('ends a task whose runner died as failed, with a clear error', async () => {
       // Instance A starts a task and then loses its store for good (a crash);
       // instance B, on the same data, notices the lapsed lease.
