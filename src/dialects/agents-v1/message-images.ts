@@ -1,0 +1,47 @@
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import type { Engine } from '../../engine/engine.js';
+import { EngineError } from '../../engine/errors.js';
+import type { Principal } from '../../engine/records.js';
+import { v1Error } from './errors.js';
+import { UPLOAD_AREA, uploadPath } from './upload-paths.js';
+
+/** Image types a model accepts, by file extension (the workspace keeps no trusted type). */
+const IMAGE_TYPES: Record<string, string> = {
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+};
+
+/** Largest single image, and all images of one message together (they travel inside the task record). */
+export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
+export const MAX_IMAGES_BYTES = 20 * 1024 * 1024;
+
+/**
+ * Reads a message's `images` (paths in the caller's upload folder) into
+ * `data:` URLs for the model. Each path is resolved by the workspace exactly
+ * like a file path of the file endpoints (escapes refused), must be a file
+ * of a known image type and within the size limits. The endpoint documents
+ * no 404, so a missing image is a 400 naming the path.
+ */
+export async function loadImages(engine: Engine, principal: Principal, paths: string[]): Promise<string[]> {
+  const urls: string[] = [];
+  let total = 0;
+  for (const raw of paths) {
+    const type = IMAGE_TYPES[extname(raw).toLowerCase()];
+    if (!type) throw v1Error('invalid_argument', `不支持的图片类型: ${raw}（支持 ${Object.keys(IMAGE_TYPES).join(' ')}）`);
+    const info = await engine.workspace.stat(principal, uploadPath(raw), UPLOAD_AREA).catch((err: unknown) => {
+      if (err instanceof EngineError && err.code === 'not_found') throw v1Error('invalid_argument', `图片不存在: ${raw}`);
+      throw err;
+    });
+    if (info.isDir) throw v1Error('invalid_argument', `图片路径是文件夹: ${raw}`);
+    if (info.size > MAX_IMAGE_BYTES) throw v1Error('invalid_argument', `图片过大: ${raw}（单张上限 ${MAX_IMAGE_BYTES} 字节）`);
+    total += info.size;
+    if (total > MAX_IMAGES_BYTES) throw v1Error('invalid_argument', `图片总大小超过 ${MAX_IMAGES_BYTES} 字节`);
+    const bytes = await readFile(info.full);
+    urls.push(`data:${type};base64,${bytes.toString('base64')}`);
+  }
+  return urls;
+}

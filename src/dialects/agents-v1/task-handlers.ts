@@ -1,0 +1,26 @@
+import type { Engine } from '../../engine/engine.js';
+import { parseOffset } from '../../stream/offsets.js';
+import type { AuthedHandler } from './guard.js';
+import { pathParam } from './guard.js';
+import { pollTask } from './task-poll.js';
+
+/** `GET /tasks/{task_id}?from=N`: the events since `from` (an invalid `from` counts as 0). */
+export function taskPoll(engine: Engine): AuthedHandler {
+  return async (ctx, principal) => {
+    const data = await pollTask(engine, principal, pathParam(ctx, 'task_id'), parseOffset(ctx.query.from));
+    return { data };
+  };
+}
+
+/**
+ * `POST /tasks/{task_id}/cancel`: stops the run for real (the model call is
+ * aborted wherever it runs) and answers once the task has ended, so a poll
+ * right after sees "canceled" and the closing `task_stopped`. Cancelling a
+ * task that already ended changes nothing and still succeeds.
+ */
+export function taskCancel(engine: Engine): AuthedHandler {
+  return async (ctx, principal) => {
+    await engine.tasks.cancel(principal, pathParam(ctx, 'task_id'));
+    return {};
+  };
+}
