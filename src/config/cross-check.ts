@@ -1,5 +1,5 @@
-import { Ajv } from 'ajv';
 import { BUILT_IN_TOOL_NAMES } from '../executors/tools.js';
+import { createSchemaValidator } from '../json-schema.js';
 import type { Config } from './types.js';
 
 /** Checks the references between parts of a schema-valid config; returns problems with exact paths. */
@@ -36,7 +36,7 @@ export function crossCheck(config: Config): string[] {
     usernames.add(user.username);
   });
 
-  const ajv = new Ajv({ strict: false });
+  const ajv = createSchemaValidator();
   const agentIds = new Set<string>();
   config.bootstrap.agents.forEach((agent, i) => {
     const path = `bootstrap.agents[${i}]`;

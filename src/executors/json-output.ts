@@ -1,5 +1,5 @@
-import { Ajv, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+import type { ValidateFunction } from 'ajv';
+import { createSchemaValidator } from '../json-schema.js';
 import { ExecutorError } from './executor.js';
 
 /**
@@ -7,11 +7,7 @@ import { ExecutorError } from './executor.js';
  * instance for the process; compiled validators are cached per schema object
  * (config is frozen at boot, so each agent's schema is one object).
  */
-const ajv = new Ajv({ allErrors: true, strict: false });
-// ajv-formats is CommonJS; under NodeNext its default import is the module object.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ??
-  addFormatsModule) as unknown as (instance: Ajv) => void;
-addFormats(ajv);
+const ajv = createSchemaValidator();
 
 const validators = new WeakMap<object, ValidateFunction>();
 

@@ -5,6 +5,7 @@ import type { ErrorReply } from '../../http/dialect.js';
 const NOT_FOUND: Record<string, string> = {
   agent: 'ability not found',
   conversation: 'session not found',
+  'task events': 'task not found',
 };
 
 /**
@@ -13,7 +14,9 @@ const NOT_FOUND: Record<string, string> = {
  */
 export function renderBitAgentError(error: EngineError): ErrorReply {
   const status = error.status;
-  return { status, body: { code: String(status), message: messageOf(error), data: null } };
+  const body = { code: String(status), message: messageOf(error), data: null };
+  // Tells HTTP clients which scheme to retry with (RFC 6750).
+  return status === 401 ? { status, body, headers: { 'WWW-Authenticate': 'Bearer' } } : { status, body };
 }
 
 function messageOf(error: EngineError): string {
