@@ -32,7 +32,8 @@ export function assertInside(root: string, candidate: string): void {
   }
 }
 
-function decodeFully(text: string): string {
+/** Percent-decodes until nothing changes (a few rounds at most), so double-encoded tricks show. */
+export function decodeFully(text: string): string {
   let current = text;
   for (let i = 0; i < 5; i++) {
     let next: string;

@@ -5,6 +5,7 @@ import type { File } from 'formidable';
 import type { Engine } from '../../engine/engine.js';
 import type { FileEntry } from '../../engine/records.js';
 import { Workspace } from '../../engine/workspace.js';
+import { decodeFully } from '../../engine/workspace-paths.js';
 import { attachmentHeader, zipStream } from '../../http/attachment.js';
 import { v1Error } from './errors.js';
 import { queryParam, type AuthedHandler } from './guard.js';
@@ -121,17 +122,7 @@ function field(fields: Record<string, unknown>, name: string): string {
  */
 function checkedName(name: string): string {
   const trimmed = name.trim();
-  let decoded = trimmed;
-  for (let i = 0; i < 5; i++) {
-    let next: string;
-    try {
-      next = decodeURIComponent(decoded);
-    } catch {
-      break;
-    }
-    if (next === decoded) break;
-    decoded = next;
-  }
+  const decoded = decodeFully(trimmed);
   if (!trimmed || /[/\\\0]/.test(decoded) || decoded === '.' || decoded === '..') throw v1Error('invalid_argument', `非法文件名: ${name}`);
   return trimmed;
 }
