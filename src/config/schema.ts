@@ -36,6 +36,7 @@ const model = closed(
     reasoning_params: { type: 'object', default: {} },
     stream_usage: { type: 'boolean', default: true },
     non_streaming_tools: { type: 'boolean', default: false },
+    send_reasoning: { type: 'boolean', default: false },
     timeout_ms: { type: 'integer', minimum: 1, default: 300_000 },
     stall_timeout_ms: { type: 'integer', minimum: 1, default: 90_000 },
     max_retries: { type: 'integer', minimum: 0, maximum: 10, default: 3 },

@@ -17,6 +17,8 @@ export interface ModelConfig {
   reasoning_params?: Record<string, unknown>;
   /** Send `stream_options: {include_usage: true}` (retried once without it when refused). */
   stream_usage: boolean;
+  /** Send the model's reasoning back as `reasoning_content` on assistant turns (DeepSeek wants it; most servers reject it). */
+  send_reasoning: boolean;
   /** Call without streaming when tools are offered (servers that drop streamed tool calls). */
   non_streaming_tools: boolean;
   /** Per-attempt limits. */

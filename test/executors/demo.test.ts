@@ -8,6 +8,7 @@ const demo: ModelConfig = {
   kind: 'demo',
   stream_usage: false,
   non_streaming_tools: false,
+  send_reasoning: false,
   timeout_ms: 1_000,
   stall_timeout_ms: 1_000,
   max_retries: 0,

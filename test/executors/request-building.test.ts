@@ -145,6 +145,17 @@ describe('history cleaning', () => {
     ]);
   });
 
+  it('sends reasoning back as reasoning_content when the model asks for it', async () => {
+    const history: ChatMessage[] = [
+      { role: 'user', content: 'q' },
+      { role: 'assistant', content: 'a', reasoning: 'because' },
+      { role: 'user', content: 'again' },
+    ];
+    server.script([textReply('ok')]);
+    await run({ model: openaiModel(server.url, { send_reasoning: true }), messages: history });
+    expect(server.requests.at(-1)!.body.messages[1]).toEqual({ role: 'assistant', content: 'a', reasoning_content: 'because' });
+  });
+
   it('drops an assistant message whose only tool calls were all broken', async () => {
     const history: ChatMessage[] = [
       { role: 'user', content: 'q' },

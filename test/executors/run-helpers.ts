@@ -11,6 +11,7 @@ export function openaiModel(url: string, overrides: Partial<ModelConfig> = {}): 
     base_url: url,
     stream_usage: true,
     non_streaming_tools: false,
+    send_reasoning: false,
     timeout_ms: 10_000,
     stall_timeout_ms: 5_000,
     max_retries: 2,

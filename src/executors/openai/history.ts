@@ -25,9 +25,11 @@ function wireContent(content: string | ContentPart[]): string | Record<string, u
  * or that no tool result answers, are dropped; tool results without a
  * matching earlier call (or answering a call twice) are dropped; an assistant
  * message left with neither text nor tool calls is not sent (some servers
- * answer 422). Reasoning is not sent back: several servers reject it.
+ * answer 422). Reasoning goes back as `reasoning_content` only when the
+ * model's `send_reasoning` asks for it: some servers want it on tool turns,
+ * several reject it.
  */
-export function toWireMessages(messages: ChatMessage[]): WireMessage[] {
+export function toWireMessages(messages: ChatMessage[], options: { sendReasoning?: boolean } = {}): WireMessage[] {
   const open = new Set<string>();
   const out: WireMessage[] = [];
   messages.forEach((message, at) => {
@@ -48,6 +50,7 @@ export function toWireMessages(messages: ChatMessage[]): WireMessage[] {
         for (const call of calls) open.add(call.id);
         if (!message.content && calls.length === 0) break;
         const wire: WireMessage = { role: 'assistant', content: message.content || null };
+        if (options.sendReasoning && message.reasoning) wire.reasoning_content = message.reasoning;
         if (calls.length > 0) {
           wire.tool_calls = calls.map((c) => ({
             id: c.id,

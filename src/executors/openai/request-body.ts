@@ -31,7 +31,7 @@ export function buildRequestBody(
   Object.assign(body, model.params ?? {});
   if (request.reasoning) Object.assign(body, model.reasoning_params ?? {});
   body.model = model.model ?? model.name;
-  body.messages = toWireMessages(history);
+  body.messages = toWireMessages(history, { sendReasoning: model.send_reasoning });
   body.stream = options.stream;
   if (options.stream && options.streamUsage) body.stream_options = { include_usage: true };
   else delete body.stream_options;
