@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type Koa from 'koa';
 import Router from '@koa/router';
 import { koaBody } from 'koa-body';
@@ -6,6 +8,7 @@ import { EngineError } from '../engine/errors.js';
 import type { Logger } from '../log.js';
 import type { Dialect, ErrorReply, RouteTable } from './dialect.js';
 import { toEngineError } from './errors.js';
+import { removeSpooledUploads } from './request-params.js';
 
 export interface Mount {
   dialect: Dialect;
@@ -41,7 +44,8 @@ export function sendError(ctx: Koa.Context, dialect: Dialect, error: EngineError
 /**
  * One router per mounted dialect: its error middleware first (so body-parser
  * failures are rendered in the dialect's shape too), then body parsing with
- * the configured limits, then one route per table line. The success envelope
+ * the configured limits and the removal of spooled uploads once the request
+ * is done, then one route per table line. The success envelope
  * is applied here and nowhere else.
  */
 export function buildRouter(mount: Mount, config: Config, logger: Logger): Router {
@@ -65,12 +69,23 @@ export function buildRouter(mount: Mount, config: Config, logger: Logger): Route
       jsonLimit: config.server.body_limit,
       formLimit: config.server.body_limit,
       textLimit: config.server.body_limit,
-      formidable: { maxFileSize: config.server.upload_limit_bytes, maxTotalFileSize: config.server.upload_limit_bytes },
+      formidable: {
+        maxFileSize: config.server.upload_limit_bytes,
+        maxTotalFileSize: config.server.upload_limit_bytes,
+        uploadDir: spoolDir(config),
+      },
       onError: (err) => {
         throw err;
       },
     }),
   );
+  router.use(async (ctx, next) => {
+    try {
+      await next();
+    } finally {
+      await removeSpooledUploads(ctx);
+    }
+  });
   for (const route of table.routes) {
     const handler = dialect.handlers[route.operation]!;
     router.register(route.path, [route.method], async (ctx) => {
@@ -82,6 +97,17 @@ export function buildRouter(mount: Mount, config: Config, logger: Logger): Route
     });
   }
   return router;
+}
+
+/**
+ * Where multipart uploads are spooled while a request is handled: inside the
+ * data folder (same disk as the workspace, not a shared system folder), and
+ * emptied by the mount after each request.
+ */
+export function spoolDir(config: Config): string {
+  const dir = join(config.store.data_dir, 'spool');
+  mkdirSync(dir, { recursive: true });
+  return dir;
 }
 
 /** A 404 in the shape of the dialect whose prefix + base is the longest match of the path. */

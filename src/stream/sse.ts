@@ -1,4 +1,5 @@
 import type Koa from 'koa';
+import { queryParam } from '../http/request-params.js';
 import type { StreamHub } from './stream-hub.js';
 import { StreamWriter } from './stream-writer.js';
 
@@ -45,7 +46,7 @@ export function formatSse(frame: SseFrame): string {
 
 /** The offset after the one a reconnecting client names in `Last-Event-ID` (or a query fallback). */
 export function resumeOffset(ctx: Koa.Context, queryName = 'last_event_id'): number | undefined {
-  const raw = ctx.get('last-event-id') || (typeof ctx.query[queryName] === 'string' ? (ctx.query[queryName] as string) : '');
+  const raw = ctx.get('last-event-id') || queryParam(ctx, queryName) || '';
   if (!/^\d+$/.test(raw)) return undefined;
   return Number(raw) + 1;
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,6 +40,18 @@ describe('gateway HTTP surface', () => {
     expect(Object.keys((await bee.json()) as object)).toEqual(['error']);
     const outside = await fetch(`${gw.baseUrl}/nowhere`);
     expect(outside.status).toBe(404);
+  });
+
+  it('leaves no spooled upload behind, whether the upload was refused or stored', async () => {
+    const upload = (path: string, headers: Record<string, string> = {}) => {
+      const form = new FormData();
+      form.append('file', new Blob(['some bytes']), 'note.txt');
+      return fetch(`${gw.baseUrl}${path}`, { method: 'POST', body: form, headers });
+    };
+    expect((await upload('/api/v1/files/upload')).status).toBe(401);
+    expect((await upload('/api/v3/openapi/common/file/upload')).status).toBe(401);
+    expect((await upload('/api/v1/files/upload', { authorization: 'Bearer demo-token-alice' })).status).toBe(200);
+    expect(readdirSync(join(gw.config.store.data_dir, 'spool'))).toEqual([]);
   });
 
   it('refuses an oversized body and malformed JSON in the dialect shape, never with a 500', async () => {

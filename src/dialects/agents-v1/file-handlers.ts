@@ -8,7 +8,8 @@ import { Workspace } from '../../engine/workspace.js';
 import { decodeFully } from '../../engine/workspace-paths.js';
 import { attachmentHeader, zipStream } from '../../http/attachment.js';
 import { v1Error } from './errors.js';
-import { queryParam, type AuthedHandler } from './guard.js';
+import { queryParam } from '../../http/request-params.js';
+import type { AuthedHandler } from './guard.js';
 import { UPLOAD_AREA, uploadPath } from './upload-paths.js';
 
 /**

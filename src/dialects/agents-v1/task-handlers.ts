@@ -1,7 +1,7 @@
 import type { Engine } from '../../engine/engine.js';
 import { parseOffset } from '../../stream/offsets.js';
 import type { AuthedHandler } from './guard.js';
-import { pathParam } from './guard.js';
+import { pathParam } from '../../http/request-params.js';
 import { pollTask } from './task-poll.js';
 
 /** `GET /tasks/{task_id}?from=N`: the events since `from` (an invalid `from` counts as 0). */

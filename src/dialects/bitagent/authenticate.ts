@@ -1,9 +1,9 @@
+import { queryParam } from '../../http/request-params.js';
 import type Koa from 'koa';
 import { unauthenticated } from '../../engine/errors.js';
 import type { Principal, Tenant } from '../../engine/records.js';
 import { bearerToken } from '../../http/bearer-auth.js';
 import type { BitAgentContext } from './context.js';
-import { queryText } from './request-fields.js';
 
 /**
  * The caller of a user-level operation: the token of `Authorization: Bearer`
@@ -13,7 +13,7 @@ import { queryText } from './request-fields.js';
  * user tokens, OAuth2 access tokens), so one user is one user in every API.
  */
 export async function authenticate(ctx: Koa.Context, c: BitAgentContext): Promise<Principal> {
-  const token = bearerToken(ctx) ?? queryText(ctx, 'access_token')?.trim();
+  const token = bearerToken(ctx) ?? queryParam(ctx, 'access_token')?.trim();
   if (!token) throw unauthenticated('missing access token');
   const checked = await c.tokens.check(token);
   if (checked.kind === 'valid') return checked.principal;

@@ -1,3 +1,4 @@
+import { queryParam } from '../../http/request-params.js';
 import { forbidden } from '../../engine/errors.js';
 import type { Handler } from '../../http/dialect.js';
 import { abilityDetail, abilitySummary, nameMatches } from './abilities.js';
@@ -5,7 +6,7 @@ import { authenticate, authenticateApiKey } from './authenticate.js';
 import type { BitAgentContext } from './context.js';
 import { page } from './envelope.js';
 import { fileView, saveUpload, sendFile } from './files.js';
-import { objectBody, optionalInteger, optionalString, queryText, requiredText } from './request-fields.js';
+import { objectBody, optionalInteger, optionalString, requiredText } from './request-fields.js';
 
 /** Authentication, abilities and the common services (models, files). */
 export function basicHandlers(c: BitAgentContext): Record<string, Handler> {
@@ -59,7 +60,7 @@ export function basicHandlers(c: BitAgentContext): Record<string, Handler> {
     fileInfo: async (ctx) => {
       const principal = await authenticate(ctx, c);
       const file = await c.engine.workspace.byId(principal, String(ctx.params.file_id));
-      const download = queryText(ctx, 'download');
+      const download = queryParam(ctx, 'download');
       if (download !== undefined && download !== '0' && download !== 'false') return sendFile(ctx, c, principal, file);
       return fileView(ctx, file);
     },

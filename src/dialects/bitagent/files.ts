@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import type Koa from 'koa';
 import { invalid } from '../../engine/errors.js';
 import type { Principal } from '../../engine/records.js';
@@ -21,29 +20,22 @@ interface UploadedPart {
 /**
  * Stores the multipart field `file` in the caller's workspace. Each upload
  * gets its own folder, so two files of the same name never overwrite each
- * other; formidable's temporary files are removed whatever happens.
+ * other. (The mount removes the parser's temporary files after the request.)
  */
 export async function saveUpload(ctx: Koa.Context, c: BitAgentContext, principal: Principal): Promise<StoredFile> {
-  const parts = Object.entries((ctx.request.files ?? {}) as Record<string, UploadedPart | UploadedPart[]>);
-  try {
-    const field = parts.find(([name]) => name === 'file')?.[1];
-    const part = Array.isArray(field) ? field[0] : field;
-    if (!part) throw invalid('file is required (a multipart/form-data field named "file")', { field: 'file' });
-    return await c.engine.workspace.save(
-      principal,
-      {
-        dir: randomUUID(),
-        filename: cleanName(part.originalFilename),
-        content: createReadStream(part.filepath),
-        contentType: part.mimetype ?? undefined,
-      },
-      FILE_AREA,
-    );
-  } finally {
-    for (const [, value] of parts) {
-      for (const part of Array.isArray(value) ? value : [value]) await rm(part.filepath, { force: true });
-    }
-  }
+  const field = ((ctx.request.files ?? {}) as Record<string, UploadedPart | UploadedPart[]>).file;
+  const part = Array.isArray(field) ? field[0] : field;
+  if (!part) throw invalid('file is required (a multipart/form-data field named "file")', { field: 'file' });
+  return c.engine.workspace.save(
+    principal,
+    {
+      dir: randomUUID(),
+      filename: cleanName(part.originalFilename),
+      content: createReadStream(part.filepath),
+      contentType: part.mimetype ?? undefined,
+    },
+    FILE_AREA,
+  );
 }
 
 /** The base name a browser would have sent; a name with nothing usable left becomes "upload". */

@@ -15,13 +15,6 @@ export function objectBody(ctx: Koa.Context): Fields {
   return body as Fields;
 }
 
-/** One query parameter as text (the first, when repeated). */
-export function queryText(ctx: Koa.Context, name: string): string | undefined {
-  const raw = ctx.query[name];
-  const value = Array.isArray(raw) ? raw[0] : raw;
-  return typeof value === 'string' ? value : undefined;
-}
-
 // Control characters never belong in an identifier; they only hide differences.
 // eslint-disable-next-line no-control-regex -- matching them is the point
 const CONTROL = /[\u0000-\u001f\u007f]/;

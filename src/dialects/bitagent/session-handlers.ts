@@ -1,3 +1,4 @@
+import { queryParam } from '../../http/request-params.js';
 import { EngineError, forbidden, invalid, notFound } from '../../engine/errors.js';
 import type { Agent, Conversation, Principal } from '../../engine/records.js';
 import type { StoredFile } from '../../engine/workspace.js';
@@ -5,7 +6,7 @@ import type { Handler } from '../../http/dialect.js';
 import { authenticate } from './authenticate.js';
 import type { BitAgentContext } from './context.js';
 import { TEXT_INLINE_BYTES, isTextLike, readUpload } from './files.js';
-import { objectBody, optionalString, optionalStringList, queryText, requiredText } from './request-fields.js';
+import { objectBody, optionalString, optionalStringList, requiredText } from './request-fields.js';
 import { spaceView } from './space-view.js';
 import { replayTask, streamTask } from './task-stream.js';
 
@@ -67,7 +68,7 @@ export function sessionHandlers(c: BitAgentContext): Record<string, Handler> {
 
     sessionSpaceView: async (ctx) => {
       const principal = await authenticate(ctx, c);
-      const sessionId = queryText(ctx, 'session_id')?.trim();
+      const sessionId = queryParam(ctx, 'session_id')?.trim();
       if (!sessionId) throw invalid('session_id is required', { field: 'session_id' });
       const conversation = await c.engine.conversations.get(principal, sessionId);
       const taskIds: string[] = [];

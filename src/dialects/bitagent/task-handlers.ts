@@ -1,10 +1,11 @@
+import { queryParam } from '../../http/request-params.js';
 import { EngineError, conflict, invalid } from '../../engine/errors.js';
 import type { Principal, Task } from '../../engine/records.js';
 import type { Handler } from '../../http/dialect.js';
 import { authenticate } from './authenticate.js';
 import type { BitAgentContext } from './context.js';
 import { checkInputs, inputsAsText } from './input-schema.js';
-import { objectBody, optionalBoolean, optionalObject, optionalString, queryText, requiredText, type Fields } from './request-fields.js';
+import { objectBody, optionalBoolean, optionalObject, optionalString, requiredText, type Fields } from './request-fields.js';
 import { spaceView } from './space-view.js';
 import { replayTask, streamTask } from './task-stream.js';
 import { metaOf, stateOf, taskDetail, type BitAgentTaskMeta } from './task-view.js';
@@ -77,7 +78,7 @@ export function taskHandlers(c: BitAgentContext): Record<string, Handler> {
 
     taskSpaceView: async (ctx) => {
       const principal = await authenticate(ctx, c);
-      const taskId = queryText(ctx, 'task_id')?.trim();
+      const taskId = queryParam(ctx, 'task_id')?.trim();
       if (!taskId) throw invalid('task_id is required', { field: 'task_id' });
       const { tracker } = await replayTask(c, principal, taskId);
       return spaceView(ctx, c, principal, [tracker], []);

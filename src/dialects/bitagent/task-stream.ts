@@ -1,10 +1,10 @@
+import { queryParam } from '../../http/request-params.js';
 import type Koa from 'koa';
 import { EngineError } from '../../engine/errors.js';
 import type { Principal, Task } from '../../engine/records.js';
 import { followTask } from '../../stream/follow.js';
 import { SseWriter, formatSse } from '../../stream/sse.js';
 import type { BitAgentContext } from './context.js';
-import { queryText } from './request-fields.js';
 import { StepTracker } from './step-tracker.js';
 
 /**
@@ -61,7 +61,7 @@ export async function streamTask(
  * `<offset>.<position>` (part of it). Anything else starts from the beginning.
  */
 function resumePoint(ctx: Koa.Context): { offset: number; position: number } | undefined {
-  const raw = ctx.get('last-event-id') || queryText(ctx, 'last_event_id') || '';
+  const raw = ctx.get('last-event-id') || queryParam(ctx, 'last_event_id') || '';
   const match = /^(\d{1,15})(?:\.(\d{1,6}))?$/.exec(raw.trim());
   if (!match) return undefined;
   return { offset: Number(match[1]), position: match[2] === undefined ? Number.MAX_SAFE_INTEGER : Number(match[2]) };
