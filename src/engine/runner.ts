@@ -188,17 +188,19 @@ export class TaskRunner {
   private async waitForSlot(run: LocalRun): Promise<void> {
     const { store, config } = this.deps;
     const { task, controller } = run;
-    for (;;) {
-      if (controller.signal.aborted) throw new Error(String(controller.signal.reason));
-      const { members } = await store.indexRange(queueOf(task.conversationId), { offset: 0, limit: 1 });
-      if (members[0] === task.id && (await store.acquire(slotLease(task.conversationId), task.id, config.engine.lease_ms))) {
-        run.wake = undefined;
-        return;
+    // One abort listener for the whole wait (not one per round), waking whichever round is waiting.
+    const onAbort = () => run.wake?.();
+    controller.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      for (;;) {
+        if (controller.signal.aborted) throw new Error(String(controller.signal.reason));
+        const { members } = await store.indexRange(queueOf(task.conversationId), { offset: 0, limit: 1 });
+        if (members[0] === task.id && (await store.acquire(slotLease(task.conversationId), task.id, config.engine.lease_ms))) return;
+        await new Promise<void>((resolve) => (run.wake = resolve));
       }
-      await new Promise<void>((resolve) => {
-        run.wake = resolve;
-        controller.signal.addEventListener('abort', () => resolve(), { once: true });
-      });
+    } finally {
+      run.wake = undefined;
+      controller.signal.removeEventListener('abort', onAbort);
     }
   }
 
