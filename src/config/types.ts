@@ -95,6 +95,16 @@ export interface Config {
     heartbeat_ms: number;
     /** How long a graceful shutdown waits for running tasks before failing them. */
     shutdown_grace_ms: number;
+    /** Most time a client may take to send the request line and headers. */
+    headers_timeout_ms: number;
+    /** Most time a client may take to send a whole request, body included (responses and streams are not counted). */
+    request_timeout_ms: number;
+    /** A request body that sends nothing for this long is cut. */
+    body_idle_timeout_ms: number;
+    /** How long an idle keep-alive connection is kept open. */
+    keep_alive_timeout_ms: number;
+    /** Largest request line plus headers; beyond it the request gets a 431. */
+    max_header_bytes: number;
   };
   store: {
     kind: 'memory' | 'redis';

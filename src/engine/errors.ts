@@ -10,6 +10,8 @@ export type ErrorCode =
   | 'not_found'
   | 'conflict'
   | 'payload_too_large'
+  | 'request_timeout'
+  | 'headers_too_large'
   | 'rate_limited'
   | 'not_implemented'
   | 'unavailable'
@@ -23,6 +25,8 @@ export const STATUS_OF: Record<ErrorCode, number> = {
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,
+  request_timeout: 408,
+  headers_too_large: 431,
   rate_limited: 429,
   not_implemented: 501,
   unavailable: 503,
@@ -31,6 +35,13 @@ export const STATUS_OF: Record<ErrorCode, number> = {
 };
 
 export class EngineError extends Error {
+  /**
+   * The default HTTP status of `code`. A plain field, not a getter: HTTP
+   * libraries (Koa's `ctx.onerror`) assign `err.status`, and a getter-only
+   * property makes that assignment throw.
+   */
+  readonly status: number;
+
   constructor(
     readonly code: ErrorCode,
     message: string,
@@ -39,11 +50,25 @@ export class EngineError extends Error {
   ) {
     super(message);
     this.name = 'EngineError';
+    this.status = STATUS_OF[code];
   }
+}
 
-  get status(): number {
-    return STATUS_OF[this.code];
-  }
+/** Longest piece of client input an error message repeats. */
+export const QUOTE_LIMIT = 64;
+
+/**
+ * Client input as an error message quotes it: in double quotes, cut to a
+ * short prefix, so a 900 KB field never comes back as a 900 KB error body.
+ */
+export function quote(value: unknown, limit = QUOTE_LIMIT): string {
+  return `"${clip(value, limit)}"`;
+}
+
+/** Client input cut to a short prefix, without quotes (a path in a sentence). */
+export function clip(value: unknown, limit = QUOTE_LIMIT): string {
+  const text = typeof value === 'string' ? value : String(value);
+  return text.length > limit ? `${text.slice(0, limit)}…` : text;
 }
 
 export const invalid = (message: string, detail?: Record<string, unknown>) =>

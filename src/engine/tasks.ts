@@ -3,7 +3,7 @@ import type { Store, Subscription } from '../store/store.js';
 import type { Conversations } from './conversations.js';
 import type { Directory } from './directory.js';
 import { userKey } from './directory.js';
-import { EngineError, conflict, invalid, notFound } from './errors.js';
+import { EngineError, conflict, invalid, notFound, quote } from './errors.js';
 import type { StreamPosition, TaskEvent } from './events.js';
 import { newId } from './ids.js';
 import type { Principal, Task, TaskInput } from './records.js';
@@ -62,7 +62,7 @@ export class Tasks {
     const model = request.model ?? agent.model ?? this.config.default_model;
     const models = this.config.models.map((m) => m.name);
     if (!models.includes(model)) {
-      throw invalid(`unknown model "${model}"; valid models: ${models.join(', ')}`, { field: 'model', valid: models });
+      throw invalid(`unknown model ${quote(model)}; valid models: ${models.join(', ')}`, { field: 'model', valid: models });
     }
     const id = newId('task');
     if (request.idempotencyKey) {

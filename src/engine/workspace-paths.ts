@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { isAbsolute, join, normalize, relative, sep } from 'node:path';
 import { invalid } from './errors.js';
 
@@ -20,7 +21,25 @@ export function resolveInside(root: string, clientPath: string): string {
   }
   const full = normalize(join(root, unified));
   assertInside(root, full);
+  assertFits(full);
   return full;
+}
+
+/** Longest name most file systems take for one path segment (NAME_MAX, in bytes). */
+export const NAME_MAX = 255;
+/** Longest path the system takes in one call (Linux PATH_MAX, in bytes, with its NUL). */
+export const PATH_MAX = 4096;
+
+/**
+ * Refuses (400 `path too long`) a path the file system would refuse with
+ * ENAMETOOLONG, before anything is looked up or made: an upload into
+ * `new/<300 characters>` must not leave `new/` behind. The file system's own
+ * answer still counts (see fs-errors.ts) where its limits are smaller.
+ */
+export function assertFits(full: string): void {
+  if (Buffer.byteLength(full, 'utf8') >= PATH_MAX || full.split(sep).some((segment) => Buffer.byteLength(segment, 'utf8') > NAME_MAX)) {
+    throw invalid('path too long', { field: 'path' });
+  }
 }
 
 /** Throws unless `candidate` is `root` itself or lies under it. */
@@ -48,7 +67,14 @@ export function decodeFully(text: string): string {
   return current;
 }
 
-/** A file-system-safe folder name for any id (tenant codes and user ids are free text). */
+/**
+ * A file-system-safe folder name for any id (tenant codes and user ids are
+ * free text): its base64url, or, when that would be longer than a folder
+ * name may be (a bit-Agent `user_id` of 128 emoji is 683 characters), `h.`
+ * and the id's SHA-256. `.` is not in the base64url alphabet, so the two
+ * forms never collide; every id that fitted before keeps its folder.
+ */
 export function safeSegment(id: string): string {
-  return Buffer.from(id, 'utf8').toString('base64url') || '_';
+  const encoded = Buffer.from(id, 'utf8').toString('base64url') || '_';
+  return encoded.length <= NAME_MAX ? encoded : `h.${createHash('sha256').update(id, 'utf8').digest('base64url')}`;
 }

@@ -37,6 +37,17 @@ export interface ErrorReply {
   headers?: Record<string, string>;
 }
 
+/**
+ * What an error renderer may read of the request: also available for
+ * requests Node refused before Koa saw them (a Koa context satisfies it).
+ */
+export interface RequestView {
+  readonly method: string;
+  readonly path: string;
+  /** A request header, '' when absent. */
+  get(header: string): string;
+}
+
 export interface Dialect {
   readonly name: DialectName;
   /** Handlers by operation name; every route needs one and every handler a route. */
@@ -44,7 +55,7 @@ export interface Dialect {
   /** The success envelope around a handler's result. */
   envelope(data: unknown, ctx: Koa.Context): unknown;
   /** Any error as this dialect's clients expect to see it. */
-  renderError(error: EngineError, ctx: Koa.Context): ErrorReply;
+  renderError(error: EngineError, request: RequestView): ErrorReply;
 }
 
 /** What a dialect is built from; dialects get everything through here, never from globals. */

@@ -12,7 +12,9 @@ import { StreamHub } from '../stream/stream-hub.js';
 import { BearerAuth } from './bearer-auth.js';
 import type { Dialect } from './dialect.js';
 import { healthRoutes } from './health.js';
-import { buildRouter, checkCoverage, notFoundFallback, type Mount } from './mount.js';
+import { guardConnections, serverOptions } from './connection-guards.js';
+import { lastResort } from './last-resort.js';
+import { buildRouter, checkCoverage, notFoundFallback, renderForPath, type Mount } from './mount.js';
 import { loadRouteTable } from './route-table.js';
 import { findCollisions } from './route-overlap.js';
 
@@ -94,14 +96,15 @@ export class Gateway {
       if (err.code === 'ERR_STREAM_PREMATURE_CLOSE' || err.code === 'ECONNRESET' || err.code === 'EPIPE') return;
       logger.error({ err }, 'http error');
     });
+    app.use(lastResort(logger));
     app.use(healthRoutes(this.options.store, () => this.closing));
     app.use(notFoundFallback(mounts));
     for (const mount of mounts) {
       const router = buildRouter(mount, config, logger);
       app.use(router.routes());
     }
-    const server = createServer(app.callback());
-    server.keepAliveTimeout = 65_000;
+    const server = createServer(serverOptions(config.server), app.callback());
+    guardConnections(server, (error, request) => renderForPath(mounts, error, request), config.server.body_idle_timeout_ms);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, config.server.host, () => resolve());

@@ -4,9 +4,9 @@ import type Koa from 'koa';
 import Router from '@koa/router';
 import { koaBody } from 'koa-body';
 import type { Config } from '../config/types.js';
-import { EngineError } from '../engine/errors.js';
+import { EngineError, clip } from '../engine/errors.js';
 import type { Logger } from '../log.js';
-import type { Dialect, ErrorReply, RouteTable } from './dialect.js';
+import type { Dialect, ErrorReply, RequestView, RouteTable } from './dialect.js';
 import { toEngineError } from './errors.js';
 import { removeSpooledUploads } from './request-params.js';
 
@@ -35,26 +35,60 @@ export function checkCoverage(dialect: Dialect, table: RouteTable): string[] {
 
 /** Renders an error in a dialect's shape onto the response. */
 export function sendError(ctx: Koa.Context, dialect: Dialect, error: EngineError): void {
-  const reply: ErrorReply = dialect.renderError(error, ctx);
+  const reply: ErrorReply = dialect.renderError(bounded(error), ctx);
   ctx.status = reply.status;
   ctx.body = reply.body;
   for (const [name, value] of Object.entries(reply.headers ?? {})) ctx.set(name, value);
 }
 
+/** Longest error message a client is sent; messages quote input through `quote()`, this is the backstop. */
+const MESSAGE_LIMIT = 512;
+
+/** The error with its message (and any client-facing text in its detail) cut to `MESSAGE_LIMIT`. */
+function bounded(error: EngineError): EngineError {
+  const long = (v: unknown) => typeof v === 'string' && v.length > MESSAGE_LIMIT;
+  if (!long(error.message) && !Object.values(error.detail).some(long)) return error;
+  const cut = (v: unknown) => (long(v) ? `${(v as string).slice(0, MESSAGE_LIMIT)}…` : v);
+  const detail = Object.fromEntries(Object.entries(error.detail).map(([k, v]) => [k, cut(v)]));
+  return new EngineError(error.code, cut(error.message) as string, detail);
+}
+
 /**
- * One router per mounted dialect: its error middleware first (so body-parser
- * failures are rendered in the dialect's shape too), then body parsing with
- * the configured limits and the removal of spooled uploads once the request
- * is done, then one route per table line. The success envelope
- * is applied here and nowhere else.
+ * One router per mounted dialect. Paths match case-sensitively, as on the
+ * original servers (`/API/V3/...` is not a bit-Agent path). Every route runs
+ * the same chain, attached to the route itself so it runs whenever the route
+ * matches: the dialect's error boundary first (body-parser failures are
+ * rendered in the dialect's shape too), then body parsing with the
+ * configured limits and the removal of spooled uploads once the request is
+ * done, then the handler. The success envelope is applied here and nowhere else.
  */
 export function buildRouter(mount: Mount, config: Config, logger: Logger): Router {
   const { dialect, table, prefix } = mount;
-  const router = new Router(prefix ? { prefix } : {});
-  router.use(async (ctx, next) => {
+  const router = new Router({ sensitive: true, ...(prefix ? { prefix } : {}) });
+  const chain: Koa.Middleware[] = [errorBoundary(dialect, logger), bodyParser(config), spoolCleanup];
+  for (const route of table.routes) {
+    const handler = dialect.handlers[route.operation]!;
+    router.register(route.path, [route.method], [
+      ...chain,
+      async (ctx) => {
+        ctx.state.route = route;
+        const result = await handler(ctx);
+        if (result === undefined || ctx.respond === false) return;
+        ctx.status = route.status ?? 200;
+        ctx.body = dialect.envelope(result, ctx);
+      },
+    ]);
+  }
+  return router;
+}
+
+function errorBoundary(dialect: Dialect, logger: Logger): Koa.Middleware {
+  return async (ctx, next) => {
     try {
       await next();
     } catch (err) {
+      // The gateway already answered (a body that went idle got its 408): nothing more to say.
+      if (ctx.res.writableEnded) return;
       const error = toEngineError(err, logger);
       if (ctx.respond === false || ctx.headerSent) {
         logger.warn({ err, dialect: dialect.name }, 'error after the response started');
@@ -62,42 +96,33 @@ export function buildRouter(mount: Mount, config: Config, logger: Logger): Route
       }
       sendError(ctx, dialect, error);
     }
-  });
-  router.use(
-    koaBody({
-      multipart: true,
-      jsonLimit: config.server.body_limit,
-      formLimit: config.server.body_limit,
-      textLimit: config.server.body_limit,
-      formidable: {
-        maxFileSize: config.server.upload_limit_bytes,
-        maxTotalFileSize: config.server.upload_limit_bytes,
-        uploadDir: spoolDir(config),
-      },
-      onError: (err) => {
-        throw err;
-      },
-    }),
-  );
-  router.use(async (ctx, next) => {
-    try {
-      await next();
-    } finally {
-      await removeSpooledUploads(ctx);
-    }
-  });
-  for (const route of table.routes) {
-    const handler = dialect.handlers[route.operation]!;
-    router.register(route.path, [route.method], async (ctx) => {
-      ctx.state.route = route;
-      const result = await handler(ctx);
-      if (result === undefined || ctx.respond === false) return;
-      ctx.status = route.status ?? 200;
-      ctx.body = dialect.envelope(result, ctx);
-    });
-  }
-  return router;
+  };
 }
+
+function bodyParser(config: Config): Koa.Middleware {
+  return koaBody({
+    multipart: true,
+    jsonLimit: config.server.body_limit,
+    formLimit: config.server.body_limit,
+    textLimit: config.server.body_limit,
+    formidable: {
+      maxFileSize: config.server.upload_limit_bytes,
+      maxTotalFileSize: config.server.upload_limit_bytes,
+      uploadDir: spoolDir(config),
+    },
+    onError: (err) => {
+      throw err;
+    },
+  });
+}
+
+const spoolCleanup: Koa.Middleware = async (ctx, next) => {
+  try {
+    await next();
+  } finally {
+    await removeSpooledUploads(ctx);
+  }
+};
 
 /**
  * Where multipart uploads are spooled while a request is handled: inside the
@@ -110,19 +135,47 @@ export function spoolDir(config: Config): string {
   return dir;
 }
 
-/** A 404 in the shape of the dialect whose prefix + base is the longest match of the path. */
+/**
+ * The mount a path belongs to: the longest prefix + base it starts with,
+ * compared without case, so a client that got the case of a path wrong still
+ * reads its 404 in its own API's shape.
+ */
+export function ownerOf(mounts: Mount[], path: string): Mount | undefined {
+  const lower = path.toLowerCase();
+  return mounts
+    .filter((m) => lower.startsWith((m.prefix + m.table.base).toLowerCase()))
+    .sort((a, b) => (b.prefix + b.table.base).length - (a.prefix + a.table.base).length)[0];
+}
+
+/** A 404 in the shape of the dialect the path belongs to (`ownerOf`); plain JSON for any other path. */
 export function notFoundFallback(mounts: Mount[]): Koa.Middleware {
   return async (ctx, next) => {
     await next();
     if (ctx.body !== undefined || ctx.respond === false || ctx.status !== 404) return;
-    const owner = mounts
-      .filter((m) => ctx.path.startsWith(m.prefix + m.table.base))
-      .sort((a, b) => (b.prefix + b.table.base).length - (a.prefix + a.table.base).length)[0];
-    const error = new EngineError('not_found', `no route for ${ctx.method} ${ctx.path}`);
+    const error = new EngineError('not_found', `no route for ${ctx.method} ${clip(ctx.path)}`);
+    const owner = ownerOf(mounts, ctx.path);
     if (owner) sendError(ctx, owner.dialect, error);
     else {
       ctx.status = 404;
       ctx.body = { error: error.message };
     }
+  };
+}
+
+/** An error answer as bytes, for the places that write to Node directly (no Koa context). */
+export interface RawReply {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Renders an error for a path in its owner's shape (`ownerOf`), plain `{error}` JSON for any other path. */
+export function renderForPath(mounts: Mount[], error: EngineError, request: RequestView): RawReply {
+  const owner = ownerOf(mounts, request.path);
+  const reply: ErrorReply = owner ? owner.dialect.renderError(bounded(error), request) : { status: error.status, body: { error: error.message } };
+  return {
+    status: reply.status,
+    headers: { 'Content-Type': 'application/json; charset=utf-8', ...reply.headers },
+    body: JSON.stringify(reply.body),
   };
 }

@@ -1,7 +1,6 @@
-import type Koa from 'koa';
 import type { ErrorCode } from '../../engine/errors.js';
-import { EngineError } from '../../engine/errors.js';
-import type { ErrorReply } from '../../http/dialect.js';
+import { EngineError, clip } from '../../engine/errors.js';
+import type { ErrorReply, RequestView } from '../../http/dialect.js';
 
 /**
  * Errors in the Agents API v1 shape: `{success: false, error}` with the HTTP
@@ -40,6 +39,8 @@ const BY_CODE: Record<ErrorCode, string> = {
   not_found: '接口不存在',
   conflict: '已有运行中的任务，请稍后再试',
   payload_too_large: '上传内容过大',
+  request_timeout: '请求超时',
+  headers_too_large: '请求头过大',
   rate_limited: '请求过于频繁，请稍后再试',
   not_implemented: '暂未实现',
   unavailable: '服务暂不可用',
@@ -47,18 +48,18 @@ const BY_CODE: Record<ErrorCode, string> = {
   internal: '服务器内部错误',
 };
 
-export function renderAgentsV1Error(error: EngineError, ctx: Koa.Context): ErrorReply {
+export function renderAgentsV1Error(error: EngineError, ctx: RequestView): ErrorReply {
   return { status: error.status, body: { success: false, error: textOf(error, ctx) } };
 }
 
-function textOf(error: EngineError, ctx: Koa.Context): string {
+function textOf(error: EngineError, ctx: RequestView): string {
   const own = error.detail[TEXT];
   if (typeof own === 'string') return own;
   switch (error.code) {
     case 'not_found': {
       // Without `what` it is the gateway's "no route": name the request so a wrong URL is obvious.
       const what = error.detail.what;
-      return what === undefined ? `${BY_CODE.not_found}: ${ctx.method} ${ctx.path}` : (NOT_FOUND[String(what)] ?? `${String(what)} 不存在`);
+      return what === undefined ? `${BY_CODE.not_found}: ${ctx.method} ${clip(ctx.path)}` : (NOT_FOUND[String(what)] ?? `${String(what)} 不存在`);
     }
     case 'not_implemented':
       // Names the operation, which is what an operator needs to see.

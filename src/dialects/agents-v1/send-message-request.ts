@@ -1,5 +1,6 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import type { Config } from '../../config/types.js';
+import { quote } from '../../engine/errors.js';
 import { v1Error } from './errors.js';
 
 /**
@@ -64,7 +65,7 @@ export function parseSendMessage(body: unknown, config: Config): SendMessage {
   const model = given(raw.model_key);
   const models = config.models.map((m) => m.name);
   if (model !== undefined && !models.includes(model)) {
-    throw v1Error('invalid_argument', `未知的 model_key "${model}"，可用: ${models.join(', ')}`, { valid: models });
+    throw v1Error('invalid_argument', `未知的 model_key ${quote(model)}，可用: ${models.join(', ')}`, { valid: models });
   }
   const maxLoops = typeof raw.max_iterations === 'number' ? raw.max_iterations : undefined;
   if (maxLoops !== undefined && (maxLoops < 1 || maxLoops > MAX_ITERATIONS)) {

@@ -1,5 +1,5 @@
 import { queryParam } from '../../http/request-params.js';
-import { EngineError, conflict, invalid } from '../../engine/errors.js';
+import { EngineError, conflict, invalid, quote } from '../../engine/errors.js';
 import type { Principal, Task } from '../../engine/records.js';
 import type { Handler } from '../../http/dialect.js';
 import { authenticate } from './authenticate.js';
@@ -32,7 +32,7 @@ export function taskHandlers(c: BitAgentContext): Record<string, Handler> {
       if (typeof model === 'string') {
         const valid = c.config.models.map((m) => m.name);
         if (!valid.includes(model)) {
-          throw invalid(`extensions.llm_registry: unknown model "${model}"; valid: ${valid.join(', ')}`, { field: 'extensions.llm_registry', valid });
+          throw invalid(`extensions.llm_registry: unknown model ${quote(model)}; valid: ${valid.join(', ')}`, { field: 'extensions.llm_registry', valid });
         }
       }
       const meta: BitAgentTaskMeta = {

@@ -1,6 +1,5 @@
-import type Koa from 'koa';
 import type { EngineError } from '../../engine/errors.js';
-import type { ErrorReply } from '../../http/dialect.js';
+import type { ErrorReply, RequestView } from '../../http/dialect.js';
 import { sageTimestamp } from './envelope.js';
 
 /**
@@ -9,7 +8,7 @@ import { sageTimestamp } from './envelope.js';
  * of internals. An unexpected error shows only a generic message, in the
  * caller's language (`X-Sage-Locale`, then `Accept-Language`; Chinese by default).
  */
-export function renderSageError(error: EngineError, ctx: Koa.Context): ErrorReply {
+export function renderSageError(error: EngineError, ctx: RequestView): ErrorReply {
   const status = error.status;
   const message = error.code === 'internal' ? internalMessage(ctx) : error.message;
   return {
@@ -18,7 +17,7 @@ export function renderSageError(error: EngineError, ctx: Koa.Context): ErrorRepl
   };
 }
 
-function internalMessage(ctx: Koa.Context): string {
+function internalMessage(ctx: RequestView): string {
   const locale = ctx.get('X-Sage-Locale') || ctx.get('Accept-Language');
   return /^en\b/i.test(locale) ? 'Internal server error' : '内部服务器错误';
 }
