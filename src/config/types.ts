@@ -110,6 +110,8 @@ export interface Config {
     kind: 'memory' | 'redis';
     url: string;
     data_dir: string;
+    /** Every store call fails (503 to the client) when the store has not answered within this. */
+    command_timeout_ms: number;
   };
   engine: {
     /** What a second task in a busy conversation gets: an error, or a place in line. */

@@ -1,6 +1,7 @@
 import type Koa from 'koa';
 import type { Directory } from '../engine/directory.js';
 import type { Principal } from '../engine/records.js';
+import { StoreUnavailableError } from '../store/store.js';
 
 /**
  * Turns a presented bearer token into a principal. Verifiers are tried in
@@ -14,7 +15,13 @@ export class BearerAuth {
   private readonly verifiers: BearerVerifier[] = [];
 
   constructor(directory: Directory) {
-    this.add(async (token) => directory.authenticateToken(token).catch(() => undefined));
+    this.add(async (token) =>
+      directory.authenticateToken(token).catch((err: unknown) => {
+        // A store that cannot answer says nothing about the token: a 503, not a 401.
+        if (err instanceof StoreUnavailableError) throw err;
+        return undefined;
+      }),
+    );
   }
 
   add(verifier: BearerVerifier): void {

@@ -1,5 +1,5 @@
 import { EngineError } from '../engine/errors.js';
-import { LogMissingError } from '../store/store.js';
+import { LogMissingError, StoreUnavailableError } from '../store/store.js';
 import type { Logger } from '../log.js';
 
 /**
@@ -10,6 +10,11 @@ import type { Logger } from '../log.js';
 export function toEngineError(err: unknown, logger: Logger): EngineError {
   if (err instanceof EngineError) return err;
   if (err instanceof LogMissingError) return new EngineError('not_found', 'task events not found');
+  if (err instanceof StoreUnavailableError) {
+    // An outage, not a bug: one warning with the driver's reason, a plain 503 for the client.
+    logger.warn({ err }, 'store unavailable');
+    return new EngineError('unavailable', 'store unavailable, try again shortly');
+  }
   const status = httpStatusOf(err);
   const message = err instanceof Error ? err.message : String(err);
   if (status === 413) return new EngineError('payload_too_large', 'request body too large');

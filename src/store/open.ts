@@ -8,7 +8,7 @@ import type { Store } from './store.js';
 export async function openStore(config: Config, logger: Logger): Promise<Store> {
   const storeLogger: StoreLogger = { info: (msg) => logger.info(msg), warn: (msg) => logger.warn(msg) };
   if (config.store.kind === 'redis') {
-    const store = new RedisStore({ url: config.store.url, logger: storeLogger });
+    const store = new RedisStore({ url: config.store.url, logger: storeLogger, commandTimeoutMs: config.store.command_timeout_ms });
     try {
       await store.ping();
     } catch (err) {

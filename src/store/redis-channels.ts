@@ -50,6 +50,18 @@ export class ChannelMux {
     this.sub.unsubscribe(channel).catch(() => {});
   }
 
+  /**
+   * Subscribes the connection to every channel again, after a reconnect.
+   * The store does this instead of ioredis's `autoResubscribe`, whose
+   * re-SUBSCRIBE has no handler: one that times out or is dropped with its
+   * connection would be an unhandled rejection and end the process.
+   * Rejects when the server did not confirm.
+   */
+  async resubscribe(): Promise<void> {
+    const channels = [...this.channels.keys()];
+    if (channels.length > 0) await this.sub.subscribe(...channels);
+  }
+
   /** Settles once every SUBSCRIBE sent so far was answered. */
   async settled(): Promise<void> {
     await Promise.allSettled([...this.channels.values()].map((c) => c.ready));

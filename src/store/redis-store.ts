@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { EventInput, TaskEvent } from '../engine/events.js';
 import { decodeEvent, encodeEventInput } from './event-codec.js';
 import { Fanout } from './fanout.js';
@@ -7,7 +7,7 @@ import type { StoreLogger } from './memory-store.js';
 import { ChannelMux } from './redis-channels.js';
 import { offsetOfStreamId, redisScore, RedisKeys, streamIdFrom } from './redis-keys.js';
 import { APPEND, CREATE_LOG, PUT_RECORD, RELEASE_LEASE, RENEW_LEASE } from './redis-scripts.js';
-import { LogMissingError } from './store.js';
+import { LogMissingError, StoreUnavailableError } from './store.js';
 import type { IndexPage, PutOptions, Store, Subscription, Versioned } from './store.js';
 
 export interface RedisStoreOptions {
@@ -16,10 +16,33 @@ export interface RedisStoreOptions {
   /** Put before every key and channel; default `sb:`. Lets several deployments share one server. */
   keyPrefix?: string;
   logger?: StoreLogger;
+  /** Most time a command may wait for Redis (sent or queued) before the call fails with `StoreUnavailableError`; default 3000. */
+  commandTimeoutMs?: number;
 }
 
-/** How long `ping()` waits for an answer before calling the store unreachable. */
+/** How long `ping()` waits for an answer before calling the store unreachable (a shorter command timeout ends it first). */
 const PING_TIMEOUT_MS = 5_000;
+const DEFAULT_COMMAND_TIMEOUT_MS = 3_000;
+
+/**
+ * ioredis settings that bound every command, so an outage fails calls within
+ * `commandTimeoutMs` instead of hanging until Redis is back (ioredis 6):
+ * - `commandTimeout`: `sendCommand` arms the timer before it writes the command
+ *   *or* puts it in the offline queue, so it covers a paused server (written,
+ *   no reply: SIGSTOP, a stuck host) and a dead one (queued while
+ *   reconnecting) alike. It applies to MULTI and auto-pipelined commands too.
+ * - `maxRetriesPerRequest: 0`: on every lost connection and failed reconnect
+ *   attempt, ioredis rejects what is queued instead of keeping it (default: 20
+ *   attempts, over a minute) and replaying it when Redis returns. A caller
+ *   already told "unavailable" must not see its write land later, and an
+ *   in-flight append script must not run twice because it was resent.
+ * - The offline queue stays on (default): commands issued during a short
+ *   reconnect, or before the first connect, wait for it, still within the
+ *   timeout.
+ */
+function failFastOptions(commandTimeoutMs: number): RedisOptions {
+  return { commandTimeout: commandTimeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: true };
+}
 
 type StreamEntry = [id: string, fields: string[]];
 
@@ -43,8 +66,10 @@ export class RedisStore implements Store {
 
   constructor(private readonly options: RedisStoreOptions) {
     const name = 'switchboard';
-    this.cmd = new Redis(options.url, { connectionName: `${name}:cmd`, enableAutoPipelining: true });
-    this.sub = new Redis(options.url, { connectionName: `${name}:sub` });
+    const failFast = failFastOptions(options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS);
+    this.cmd = new Redis(options.url, { ...failFast, connectionName: `${name}:cmd`, enableAutoPipelining: true });
+    // Re-subscribing after a reconnect is ours (`watchReconnects`), with its errors handled.
+    this.sub = new Redis(options.url, { ...failFast, connectionName: `${name}:sub`, autoResubscribe: false });
     this.keys = new RedisKeys(options.keyPrefix ?? 'sb:');
     for (const [role, conn] of [['command', this.cmd], ['subscriber', this.sub]] as const) {
       conn.on('error', (error: Error) => this.options.logger?.warn(`redis store ${role} connection: ${error.message}`));
@@ -59,131 +84,167 @@ export class RedisStore implements Store {
     this.watchReconnects();
   }
 
+  // Every call below runs inside `guarded`: the one place where a Redis that
+  // did not answer becomes `StoreUnavailableError`.
+
   // ---- records -------------------------------------------------------------
 
-  async get<T>(collection: string, id: string): Promise<Versioned<T> | undefined> {
-    const [version, json] = await this.cmd.hmget(this.keys.record(collection, id), 'v', 'd');
-    if (json === null || json === undefined) return undefined;
-    return { value: JSON.parse(json) as T, version: Number(version) };
+  get<T>(collection: string, id: string): Promise<Versioned<T> | undefined> {
+    return guarded(async () => {
+      const [version, json] = await this.cmd.hmget(this.keys.record(collection, id), 'v', 'd');
+      if (json === null || json === undefined) return undefined;
+      return { value: JSON.parse(json) as T, version: Number(version) };
+    });
   }
 
-  async put<T>(collection: string, id: string, value: T, opts: PutOptions = {}): Promise<boolean> {
-    const ttl = opts.ttlSeconds === undefined ? '' : Math.ceil(opts.ttlSeconds * 1000);
-    const ifVersion = opts.ifVersion === undefined ? '' : opts.ifVersion;
-    const done = await PUT_RECORD.run(this.cmd, [this.keys.record(collection, id)], [JSON.stringify(value), ifVersion, ttl]);
-    return done === 1;
+  put<T>(collection: string, id: string, value: T, opts: PutOptions = {}): Promise<boolean> {
+    return guarded(async () => {
+      const ttl = opts.ttlSeconds === undefined ? '' : Math.ceil(opts.ttlSeconds * 1000);
+      const ifVersion = opts.ifVersion === undefined ? '' : opts.ifVersion;
+      const done = await PUT_RECORD.run(this.cmd, [this.keys.record(collection, id)], [JSON.stringify(value), ifVersion, ttl]);
+      return done === 1;
+    });
   }
 
-  async delete(collection: string, id: string): Promise<void> {
-    await this.cmd.del(this.keys.record(collection, id));
+  delete(collection: string, id: string): Promise<void> {
+    return guarded(async () => {
+      await this.cmd.del(this.keys.record(collection, id));
+    });
   }
 
-  async expire(collection: string, id: string, ttlSeconds: number): Promise<void> {
-    await this.cmd.pexpire(this.keys.record(collection, id), Math.ceil(ttlSeconds * 1000));
+  expire(collection: string, id: string, ttlSeconds: number): Promise<void> {
+    return guarded(async () => {
+      await this.cmd.pexpire(this.keys.record(collection, id), Math.ceil(ttlSeconds * 1000));
+    });
   }
 
   // ---- listings ------------------------------------------------------------
 
-  async indexAdd(list: string, member: string, score: number): Promise<void> {
-    await this.cmd.zadd(this.keys.listing(list), redisScore(score), member);
+  indexAdd(list: string, member: string, score: number): Promise<void> {
+    return guarded(async () => {
+      await this.cmd.zadd(this.keys.listing(list), redisScore(score), member);
+    });
   }
 
-  async indexRemove(list: string, member: string): Promise<void> {
-    await this.cmd.zrem(this.keys.listing(list), member);
+  indexRemove(list: string, member: string): Promise<void> {
+    return guarded(async () => {
+      await this.cmd.zrem(this.keys.listing(list), member);
+    });
   }
 
-  async indexRange(list: string, page: IndexPage): Promise<{ members: string[]; total: number }> {
-    const key = this.keys.listing(list);
-    // ZRANGE 0 -1 means "everything": an empty page must not reach Redis as one.
-    if (page.limit <= 0) return { members: [], total: await this.cmd.zcard(key) };
-    const start = Math.max(0, Math.floor(page.offset));
-    const stop = String(start + Math.floor(page.limit) - 1);
-    const tx = this.cmd.multi();
-    if (page.reverse) tx.zrevrange(key, start, stop);
-    else tx.zrange(key, start, stop);
-    tx.zcard(key);
-    const [members, total] = results(await tx.exec()) as [string[], number];
-    return { members, total };
+  indexRange(list: string, page: IndexPage): Promise<{ members: string[]; total: number }> {
+    return guarded(async () => {
+      const key = this.keys.listing(list);
+      // ZRANGE 0 -1 means "everything": an empty page must not reach Redis as one.
+      if (page.limit <= 0) return { members: [], total: await this.cmd.zcard(key) };
+      const start = Math.max(0, Math.floor(page.offset));
+      const stop = String(start + Math.floor(page.limit) - 1);
+      const tx = this.cmd.multi();
+      if (page.reverse) tx.zrevrange(key, start, stop);
+      else tx.zrange(key, start, stop);
+      tx.zcard(key);
+      const [members, total] = results(await tx.exec()) as [string[], number];
+      return { members, total };
+    });
   }
 
-  async indexUpTo(list: string, maxScore: number, limit: number): Promise<string[]> {
-    if (limit <= 0) return [];
-    return this.cmd.zrangebyscore(this.keys.listing(list), '-inf', redisScore(maxScore), 'LIMIT', 0, Math.floor(limit));
+  indexUpTo(list: string, maxScore: number, limit: number): Promise<string[]> {
+    return guarded(async () => {
+      if (limit <= 0) return [];
+      return this.cmd.zrangebyscore(this.keys.listing(list), '-inf', redisScore(maxScore), 'LIMIT', 0, Math.floor(limit));
+    });
   }
 
   // ---- event logs ------------------------------------------------------------
 
-  async createLog(logId: string): Promise<string> {
-    const keys = [this.keys.logMeta(logId), this.keys.logStream(logId)];
-    return String(await CREATE_LOG.run(this.cmd, keys, [randomUUID()]));
+  createLog(logId: string): Promise<string> {
+    return guarded(async () => {
+      const keys = [this.keys.logMeta(logId), this.keys.logStream(logId)];
+      return String(await CREATE_LOG.run(this.cmd, keys, [randomUUID()]));
+    });
   }
 
-  async logInfo(logId: string): Promise<{ epoch: string; next: number; first: number } | undefined> {
-    const tx = this.cmd.multi();
-    tx.hmget(this.keys.logMeta(logId), 'epoch', 'next');
-    tx.xrange(this.keys.logStream(logId), '-', '+', 'COUNT', 1);
-    const [[epoch, nextText], oldest] = results(await tx.exec()) as [Array<string | null>, StreamEntry[]];
-    if (!epoch) return undefined;
-    const next = Number(nextText);
-    const firstId = oldest[0]?.[0];
-    return { epoch, next, first: firstId === undefined ? next : offsetOfStreamId(firstId) };
+  logInfo(logId: string): Promise<{ epoch: string; next: number; first: number } | undefined> {
+    return guarded(async () => {
+      const tx = this.cmd.multi();
+      tx.hmget(this.keys.logMeta(logId), 'epoch', 'next');
+      tx.xrange(this.keys.logStream(logId), '-', '+', 'COUNT', 1);
+      const [[epoch, nextText], oldest] = results(await tx.exec()) as [Array<string | null>, StreamEntry[]];
+      if (!epoch) return undefined;
+      const next = Number(nextText);
+      const firstId = oldest[0]?.[0];
+      return { epoch, next, first: firstId === undefined ? next : offsetOfStreamId(firstId) };
+    });
   }
 
-  async append(logId: string, event: EventInput, cap: number): Promise<TaskEvent> {
-    const keys = [this.keys.logMeta(logId), this.keys.logStream(logId)];
-    const args = [encodeEventInput(event), Math.max(1, Math.floor(cap)), this.keys.logChannel(logId)];
-    const json = await APPEND.run(this.cmd, keys, args);
-    if (typeof json !== 'string') throw new LogMissingError(logId);
-    return decodeEvent(json);
+  append(logId: string, event: EventInput, cap: number): Promise<TaskEvent> {
+    return guarded(async () => {
+      const keys = [this.keys.logMeta(logId), this.keys.logStream(logId)];
+      const args = [encodeEventInput(event), Math.max(1, Math.floor(cap)), this.keys.logChannel(logId)];
+      const json = await APPEND.run(this.cmd, keys, args);
+      if (typeof json !== 'string') throw new LogMissingError(logId);
+      return decodeEvent(json);
+    });
   }
 
-  async read(logId: string, from: number, limit: number): Promise<TaskEvent[]> {
-    if (limit <= 0) return [];
-    const start = streamIdFrom(Math.max(0, Math.floor(from)));
-    const entries = (await this.cmd.xrange(this.keys.logStream(logId), start, '+', 'COUNT', Math.floor(limit))) as StreamEntry[];
-    return entries.map(([, fields]) => decodeEvent(fields[1] ?? 'null'));
+  read(logId: string, from: number, limit: number): Promise<TaskEvent[]> {
+    return guarded(async () => {
+      if (limit <= 0) return [];
+      const start = streamIdFrom(Math.max(0, Math.floor(from)));
+      const entries = (await this.cmd.xrange(this.keys.logStream(logId), start, '+', 'COUNT', Math.floor(limit))) as StreamEntry[];
+      return entries.map(([, fields]) => decodeEvent(fields[1] ?? 'null'));
+    });
   }
 
+  /** Catch-up reads go through `read`, and a failed live feed fails the subscription (`failed`). */
   subscribe(logId: string, from: number, onEvent: (event: TaskEvent) => void | Promise<void>): Subscription {
     return this.fanout.subscribe(logId, from, onEvent);
   }
 
-  async expireLog(logId: string, ttlSeconds: number): Promise<void> {
-    const ms = Math.ceil(ttlSeconds * 1000);
-    const tx = this.cmd.multi();
-    tx.pexpire(this.keys.logMeta(logId), ms);
-    tx.pexpire(this.keys.logStream(logId), ms);
-    results(await tx.exec());
+  expireLog(logId: string, ttlSeconds: number): Promise<void> {
+    return guarded(async () => {
+      const ms = Math.ceil(ttlSeconds * 1000);
+      const tx = this.cmd.multi();
+      tx.pexpire(this.keys.logMeta(logId), ms);
+      tx.pexpire(this.keys.logStream(logId), ms);
+      results(await tx.exec());
+    });
   }
 
   // ---- leases ----------------------------------------------------------------
 
-  async acquire(name: string, owner: string, ttlMs: number): Promise<boolean> {
-    const ms = leaseMs(ttlMs);
-    if ((await this.cmd.set(this.keys.lease(name), owner, 'PX', ms, 'NX')) === 'OK') return true;
-    // Taken: still ours when we already hold it, and then extended.
-    return this.renew(name, owner, ms);
+  acquire(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    return guarded(async () => {
+      const ms = leaseMs(ttlMs);
+      if ((await this.cmd.set(this.keys.lease(name), owner, 'PX', ms, 'NX')) === 'OK') return true;
+      // Taken: still ours when we already hold it, and then extended.
+      return this.renew(name, owner, ms);
+    });
   }
 
-  async renew(name: string, owner: string, ttlMs: number): Promise<boolean> {
-    return (await RENEW_LEASE.run(this.cmd, [this.keys.lease(name)], [owner, leaseMs(ttlMs)])) === 1;
+  renew(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    return guarded(async () => (await RENEW_LEASE.run(this.cmd, [this.keys.lease(name)], [owner, leaseMs(ttlMs)])) === 1);
   }
 
-  async release(name: string, owner: string): Promise<void> {
-    await RELEASE_LEASE.run(this.cmd, [this.keys.lease(name)], [owner]);
+  release(name: string, owner: string): Promise<void> {
+    return guarded(async () => {
+      await RELEASE_LEASE.run(this.cmd, [this.keys.lease(name)], [owner]);
+    });
   }
 
-  async holder(name: string): Promise<string | undefined> {
-    return (await this.cmd.get(this.keys.lease(name))) ?? undefined;
+  holder(name: string): Promise<string | undefined> {
+    return guarded(async () => (await this.cmd.get(this.keys.lease(name))) ?? undefined);
   }
 
   // ---- signals ---------------------------------------------------------------
 
-  async publish(channel: string, message: string): Promise<void> {
-    // Listeners added on this instance just before must hear it: wait for
-    // their SUBSCRIBE to be answered before publishing.
-    await this.mux.settled();
-    await this.cmd.publish(this.keys.signal(channel), message);
+  publish(channel: string, message: string): Promise<void> {
+    return guarded(async () => {
+      // Listeners added on this instance just before must hear it: wait for
+      // their SUBSCRIBE to be answered (or to time out) before publishing.
+      await this.mux.settled();
+      await this.cmd.publish(this.keys.signal(channel), message);
+    });
   }
 
   listen(channel: string, onMessage: (message: string) => void): () => void {
@@ -240,9 +301,10 @@ export class RedisStore implements Store {
 
   /**
    * Pub/sub drops whatever is published while the subscriber connection is
-   * down. After a reconnect, once the automatic re-SUBSCRIBEs are answered
-   * (the PING queued behind them), every subscriber re-reads from where it
-   * stands, so a task that finished meanwhile still reaches its end.
+   * down. After a reconnect, once every channel is subscribed again, every
+   * subscriber re-reads from where it stands, so a task that finished
+   * meanwhile still reaches its end. When Redis does not confirm in time, the
+   * connection is dropped and the next reconnect tries again.
    */
   private watchReconnects(): void {
     let connectedBefore = false;
@@ -251,14 +313,37 @@ export class RedisStore implements Store {
         connectedBefore = true;
         return;
       }
-      void Promise.resolve()
-        .then(() => this.sub.ping())
-        .then(
-          () => this.fanout.resync(),
-          () => {},
-        );
+      this.mux.resubscribe().then(
+        () => this.fanout.resync(),
+        (error: Error) => {
+          this.options.logger?.warn(`redis store: cannot subscribe again after a reconnect: ${error.message}`);
+          if (!this.closed) this.sub.disconnect(true);
+        },
+      );
     });
   }
+}
+
+/** Runs one store call, turning "Redis gave no answer" into `StoreUnavailableError`; other errors pass as they are. */
+async function guarded<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw isNoAnswer(error) ? new StoreUnavailableError(error) : error;
+  }
+}
+
+/** What ioredis 6 rejects a command with when Redis did not answer (timeout, lost or closed connection). */
+const NO_ANSWER_MESSAGES = new Set(['Command timed out', 'Connection is closed.']);
+
+/**
+ * True for the errors of an outage. Not for a `ReplyError` (Redis answered,
+ * with an error: a bug, shown as one) nor for our own errors.
+ */
+function isNoAnswer(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  // AbortError: dropped with its connection; MaxRetriesPerRequestError (a subclass): flushed while reconnecting.
+  return error.name === 'AbortError' || error.name === 'MaxRetriesPerRequestError' || NO_ANSWER_MESSAGES.has(error.message);
 }
 
 function leaseMs(ttlMs: number): number {

@@ -10,6 +10,9 @@ import type { EventInput, TaskEvent } from '../engine/events.js';
  * - Values are JSON: what goes in comes back structurally equal.
  * - Every method is safe to call concurrently from many instances that share
  *   one backing store (Redis), unless its comment says otherwise.
+ * - A store that cannot answer in time (down, paused, unreachable) throws
+ *   `StoreUnavailableError` instead of waiting for it to come back; whether
+ *   that call took effect is then unknown.
  */
 export interface Store {
   readonly kind: 'memory' | 'redis';
@@ -115,5 +118,17 @@ export class LogMissingError extends Error {
   constructor(readonly logId: string) {
     super(`event log ${logId} does not exist`);
     this.name = 'LogMissingError';
+  }
+}
+
+/**
+ * The backing store did not answer in time or could not be reached. Callers
+ * answer "unavailable, try again" (503); `cause` holds the driver's error for
+ * the logs, never for clients.
+ */
+export class StoreUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`store unavailable: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'StoreUnavailableError';
   }
 }

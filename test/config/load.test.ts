@@ -44,7 +44,7 @@ describe('config loading', () => {
   it('fills defaults for everything left out', () => {
     const config = parseConfig(minimal(), {});
     expect(config.server).toMatchObject({ host: '0.0.0.0', port: 8000, body_limit: '1mb' });
-    expect(config.store).toEqual({ kind: 'memory', url: 'redis://127.0.0.1:6379', data_dir: './data' });
+    expect(config.store).toEqual({ kind: 'memory', url: 'redis://127.0.0.1:6379', data_dir: './data', command_timeout_ms: 3000 });
     expect(config.dialects['agents-v1']).toEqual({ enabled: true, prefix: '' });
     expect(config.bootstrap.users[0]).toMatchObject({ admin: false, tokens: [] });
     expect(config.models[0]).toMatchObject({ stream_usage: true, max_retries: 3 });

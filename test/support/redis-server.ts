@@ -3,6 +3,8 @@ import { createServer, Socket } from 'node:net';
 
 export interface RedisServer {
   url: string;
+  /** The server's process id: outage tests pause it (SIGSTOP) and resume it (SIGCONT). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -64,6 +66,7 @@ async function startOnce(port: number): Promise<RedisServer> {
   }
   return {
     url: `redis://127.0.0.1:${port}`,
+    pid: child.pid!,
     async stop() {
       process.off('exit', killOnExit);
       await stopChild(child);
@@ -115,6 +118,8 @@ async function stopChild(child: ChildProcess): Promise<void> {
   // No pid: the process never started, so there is nothing to wait for.
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
   const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // A server an outage test left paused would never act on SIGTERM.
+  child.kill('SIGCONT');
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
   await gone;

@@ -2,6 +2,7 @@ import { queryParam } from '../../http/request-params.js';
 import type Koa from 'koa';
 import { unauthenticated } from '../../engine/errors.js';
 import type { Principal, Tenant } from '../../engine/records.js';
+import { StoreUnavailableError } from '../../store/store.js';
 import { bearerToken } from '../../http/bearer-auth.js';
 import type { BitAgentContext } from './context.js';
 
@@ -28,7 +29,9 @@ export async function authenticateApiKey(ctx: Koa.Context, c: BitAgentContext): 
   const header = ctx.get('authorization').trim();
   const key = (bearerToken(ctx) ?? header).trim();
   if (!key) throw unauthenticated('missing API key');
-  return c.engine.directory.authenticateApiKey(key).catch(() => {
+  return c.engine.directory.authenticateApiKey(key).catch((err: unknown) => {
+    // A store that cannot answer says nothing about the key: a 503, not a 401.
+    if (err instanceof StoreUnavailableError) throw err;
     throw unauthenticated('invalid API key');
   });
 }
