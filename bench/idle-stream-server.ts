@@ -15,6 +15,8 @@ export interface IdleStreamServer {
 
 /** The gateway's default; idle streams in the bench see no heartbeat during a measurement. */
 const HEARTBEAT_MS = 15_000;
+/** The gateway's default: a bench client that stops reading is cut as a real one would be. */
+const STALL_MS = 30_000;
 
 /**
  * A minimal Koa server on 127.0.0.1 with one SSE route, `GET /logs/:id/events`,
@@ -25,7 +27,7 @@ const HEARTBEAT_MS = 15_000;
  * bench cannot use the real gateway; this is the same per-stream machinery.
  */
 export async function startIdleStreamServer(store: Store): Promise<IdleStreamServer> {
-  const hub = new StreamHub(HEARTBEAT_MS);
+  const hub = new StreamHub({ heartbeatMs: HEARTBEAT_MS, stallMs: STALL_MS, perUser: Number.MAX_SAFE_INTEGER });
   let open = 0;
   const app = new Koa();
   app.silent = true;

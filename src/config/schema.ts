@@ -59,6 +59,7 @@ export const configSchema = closed(
         body_idle_timeout_ms: { type: 'integer', minimum: 100, default: 15_000 },
         keep_alive_timeout_ms: { type: 'integer', minimum: 100, default: 65_000 },
         max_header_bytes: { type: 'integer', minimum: 1024, maximum: 1_048_576, default: 16_384 },
+        stream_stall_ms: { type: 'integer', minimum: 100, default: 30_000 },
       },
       [],
       { default: {} },
@@ -80,6 +81,15 @@ export const configSchema = closed(
         retention_seconds: { type: 'integer', minimum: 1, default: 7 * 24 * 3600 },
         idempotency_ttl_seconds: { type: 'integer', minimum: 1, default: 24 * 3600 },
         lease_ms: { type: 'integer', minimum: 300, default: 15_000 },
+      },
+      [],
+      { default: {} },
+    ),
+    limits: closed(
+      {
+        running_tasks_per_user: { type: 'integer', minimum: 1, default: 32 },
+        streams_per_user: { type: 'integer', minimum: 1, default: 64 },
+        uploads_per_user: { type: 'integer', minimum: 1, default: 16 },
       },
       [],
       { default: {} },

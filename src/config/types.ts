@@ -105,6 +105,8 @@ export interface Config {
     keep_alive_timeout_ms: number;
     /** Largest request line plus headers; beyond it the request gets a 431. */
     max_header_bytes: number;
+    /** A stream whose client has taken no bytes for this long (its socket stays full) is dropped. */
+    stream_stall_ms: number;
   };
   store: {
     kind: 'memory' | 'redis';
@@ -124,6 +126,15 @@ export interface Config {
     idempotency_ttl_seconds: number;
     /** A runner renews its lease at a third of this; a task whose lease lapses is failed. */
     lease_ms: number;
+  };
+  /** Per-user bounds; each refusal is the dialect's 429. */
+  limits: {
+    /** Local tasks started and not yet finished (running or waiting their turn), across instances. */
+    running_tasks_per_user: number;
+    /** Open streams on one instance. */
+    streams_per_user: number;
+    /** Uploads being stored at once on one instance. */
+    uploads_per_user: number;
   };
   models: ModelConfig[];
   default_model: string;

@@ -41,7 +41,7 @@ export function fsError(err: unknown, intent: FsIntent, clientPath: string, what
     case 'ENAMETOOLONG':
       return invalid('path too long', { field: 'path' });
     case 'ENOENT':
-      return intent === 'read' ? notFound(what, shown) : conflict(`the folder of "${shown}" changed during the upload, try again`, { path: shown });
+      return intent === 'read' ? notFound(what, shown) : conflict(`the folder of "${shown}" changed during the upload, try again`, { path: shown, reason: 'changed' });
     case 'ENOTDIR':
       return intent === 'read' ? notFound(what, shown) : fileInTheWay(clientPath);
     case 'EISDIR':
@@ -58,13 +58,13 @@ export function fsError(err: unknown, intent: FsIntent, clientPath: string, what
 /** 409: a file stands where the path needs a folder (`a/b.txt` uploaded while `a` is a file). */
 export function fileInTheWay(clientPath: string): EngineError {
   const shown = clip(clientPath);
-  return conflict(`a file is in the way of "${shown}"`, { path: shown });
+  return conflict(`a file is in the way of "${shown}"`, { path: shown, reason: 'file_in_the_way' });
 }
 
 /** 409: a folder has the name a file should take (`a` uploaded while `a` is a folder). */
 export function folderInTheWay(clientPath: string): EngineError {
   const shown = clip(clientPath);
-  return conflict(`a folder named "${shown}" already exists`, { path: shown });
+  return conflict(`a folder named "${shown}" already exists`, { path: shown, reason: 'folder_in_the_way' });
 }
 
 /** A `.catch` handler: throws `fsError(err, ...)`. */

@@ -1,4 +1,5 @@
 import type { Store } from '../store/store.js';
+import { userKey } from './directory.js';
 import type { EventInput, TaskState, Usage } from './events.js';
 import type { Task } from './records.js';
 import { updateRecord } from './record-update.js';
@@ -17,6 +18,8 @@ export const ACTIVE_TASKS = 'tasks:active';
 export const runLease = (taskId: string) => `run:${taskId}`;
 export const slotLease = (conversationId: string) => `slot:${conversationId}`;
 export const queueOf = (conversationId: string) => `queue:${conversationId}`;
+/** A user's local tasks that started and have not finished (see ./running-limit.ts). */
+export const runningOf = (tenant: string, userId: string) => `running:${userKey(tenant, userId)}`;
 const finishClaim = (taskId: string) => `finish:${taskId}`;
 
 /**
@@ -58,6 +61,7 @@ export async function finishTask(
   await store.expireLog(task.id, opts.retentionSeconds);
   await store.indexRemove(ACTIVE_TASKS, task.id);
   await store.indexRemove(queueOf(task.conversationId), task.id);
+  await store.indexRemove(runningOf(task.tenant, task.userId), task.id);
   await releaseSlots(store, task);
   return true;
 }

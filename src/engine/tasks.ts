@@ -9,8 +9,9 @@ import { newId } from './ids.js';
 import type { Principal, Task, TaskInput } from './records.js';
 import { updateRecord } from './record-update.js';
 import { CANCEL_CHANNEL, type TaskRunner } from './runner.js';
+import { admitRunning } from './running-limit.js';
 import { recordInput } from './task-input.js';
-import { ACTIVE_TASKS, TASK, finishTask, queueOf, runLease, slotLease } from './task-finish.js';
+import { ACTIVE_TASKS, TASK, finishTask, queueOf, runLease, runningOf, slotLease } from './task-finish.js';
 
 export interface NewTask {
   agentId: string;
@@ -72,9 +73,12 @@ export class Tasks {
         if (existing) return this.get(principal, existing);
       }
     }
+    const local = (request.executor ?? 'local') === 'local';
     try {
+      if (local) await admitRunning(this.store, principal, id, this.config.limits.running_tasks_per_user, now);
       return await this.createUnder(principal, request, { id, model, maxLoops: agent.maxLoops }, now);
     } catch (err) {
+      if (local) await this.store.indexRemove(runningOf(principal.tenant, principal.userId), id);
       if (request.idempotencyKey) await this.store.release(idempotency(principal, request.idempotencyKey), id);
       throw err;
     }

@@ -45,7 +45,8 @@ export class Gateway {
 
   constructor(private readonly options: GatewayOptions) {
     this.engine = new Engine(options);
-    this.streams = new StreamHub(options.config.server.heartbeat_ms);
+    const { server, limits } = options.config;
+    this.streams = new StreamHub({ heartbeatMs: server.heartbeat_ms, stallMs: server.stream_stall_ms, perUser: limits.streams_per_user });
     this.bearer = new BearerAuth(this.engine.directory);
   }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Redis } from 'ioredis';
 import type { EventInput, TaskEvent } from '../engine/events.js';
 import { decodeEvent, encodeEventInput } from './event-codec.js';
 import { Fanout } from './fanout.js';
@@ -7,7 +7,8 @@ import type { StoreLogger } from './memory-store.js';
 import { ChannelMux } from './redis-channels.js';
 import { offsetOfStreamId, redisScore, RedisKeys, streamIdFrom } from './redis-keys.js';
 import { APPEND, CREATE_LOG, PUT_RECORD, RELEASE_LEASE, RENEW_LEASE } from './redis-scripts.js';
-import { LogMissingError, StoreUnavailableError } from './store.js';
+import { failFastOptions, guardEveryCall } from './redis-outage.js';
+import { LogMissingError } from './store.js';
 import type { IndexPage, PutOptions, Store, Subscription, Versioned } from './store.js';
 
 export interface RedisStoreOptions {
@@ -23,26 +24,6 @@ export interface RedisStoreOptions {
 /** How long `ping()` waits for an answer before calling the store unreachable (a shorter command timeout ends it first). */
 const PING_TIMEOUT_MS = 5_000;
 const DEFAULT_COMMAND_TIMEOUT_MS = 3_000;
-
-/**
- * ioredis settings that bound every command, so an outage fails calls within
- * `commandTimeoutMs` instead of hanging until Redis is back (ioredis 6):
- * - `commandTimeout`: `sendCommand` arms the timer before it writes the command
- *   *or* puts it in the offline queue, so it covers a paused server (written,
- *   no reply: SIGSTOP, a stuck host) and a dead one (queued while
- *   reconnecting) alike. It applies to MULTI and auto-pipelined commands too.
- * - `maxRetriesPerRequest: 0`: on every lost connection and failed reconnect
- *   attempt, ioredis rejects what is queued instead of keeping it (default: 20
- *   attempts, over a minute) and replaying it when Redis returns. A caller
- *   already told "unavailable" must not see its write land later, and an
- *   in-flight append script must not run twice because it was resent.
- * - The offline queue stays on (default): commands issued during a short
- *   reconnect, or before the first connect, wait for it, still within the
- *   timeout.
- */
-function failFastOptions(commandTimeoutMs: number): RedisOptions {
-  return { commandTimeout: commandTimeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: true };
-}
 
 type StreamEntry = [id: string, fields: string[]];
 
@@ -82,118 +63,93 @@ export class RedisStore implements Store {
       unwatch: (logId) => this.unwatchLog(logId),
     });
     this.watchReconnects();
+    // Last: every method, including those the fanout calls back, fails an outage as `StoreUnavailableError`.
+    guardEveryCall(this);
   }
-
-  // Every call below runs inside `guarded`: the one place where a Redis that
-  // did not answer becomes `StoreUnavailableError`.
 
   // ---- records -------------------------------------------------------------
 
-  get<T>(collection: string, id: string): Promise<Versioned<T> | undefined> {
-    return guarded(async () => {
-      const [version, json] = await this.cmd.hmget(this.keys.record(collection, id), 'v', 'd');
-      if (json === null || json === undefined) return undefined;
-      return { value: JSON.parse(json) as T, version: Number(version) };
-    });
+  async get<T>(collection: string, id: string): Promise<Versioned<T> | undefined> {
+    const [version, json] = await this.cmd.hmget(this.keys.record(collection, id), 'v', 'd');
+    if (json === null || json === undefined) return undefined;
+    return { value: JSON.parse(json) as T, version: Number(version) };
   }
 
-  put<T>(collection: string, id: string, value: T, opts: PutOptions = {}): Promise<boolean> {
-    return guarded(async () => {
-      const ttl = opts.ttlSeconds === undefined ? '' : Math.ceil(opts.ttlSeconds * 1000);
-      const ifVersion = opts.ifVersion === undefined ? '' : opts.ifVersion;
-      const done = await PUT_RECORD.run(this.cmd, [this.keys.record(collection, id)], [JSON.stringify(value), ifVersion, ttl]);
-      return done === 1;
-    });
+  async put<T>(collection: string, id: string, value: T, opts: PutOptions = {}): Promise<boolean> {
+    const ttl = opts.ttlSeconds === undefined ? '' : Math.ceil(opts.ttlSeconds * 1000);
+    const ifVersion = opts.ifVersion === undefined ? '' : opts.ifVersion;
+    const done = await PUT_RECORD.run(this.cmd, [this.keys.record(collection, id)], [JSON.stringify(value), ifVersion, ttl]);
+    return done === 1;
   }
 
-  delete(collection: string, id: string): Promise<void> {
-    return guarded(async () => {
-      await this.cmd.del(this.keys.record(collection, id));
-    });
+  async delete(collection: string, id: string): Promise<void> {
+    await this.cmd.del(this.keys.record(collection, id));
   }
 
-  expire(collection: string, id: string, ttlSeconds: number): Promise<void> {
-    return guarded(async () => {
-      await this.cmd.pexpire(this.keys.record(collection, id), Math.ceil(ttlSeconds * 1000));
-    });
+  async expire(collection: string, id: string, ttlSeconds: number): Promise<void> {
+    await this.cmd.pexpire(this.keys.record(collection, id), Math.ceil(ttlSeconds * 1000));
   }
 
   // ---- listings ------------------------------------------------------------
 
-  indexAdd(list: string, member: string, score: number): Promise<void> {
-    return guarded(async () => {
-      await this.cmd.zadd(this.keys.listing(list), redisScore(score), member);
-    });
+  async indexAdd(list: string, member: string, score: number): Promise<void> {
+    await this.cmd.zadd(this.keys.listing(list), redisScore(score), member);
   }
 
-  indexRemove(list: string, member: string): Promise<void> {
-    return guarded(async () => {
-      await this.cmd.zrem(this.keys.listing(list), member);
-    });
+  async indexRemove(list: string, member: string): Promise<void> {
+    await this.cmd.zrem(this.keys.listing(list), member);
   }
 
-  indexRange(list: string, page: IndexPage): Promise<{ members: string[]; total: number }> {
-    return guarded(async () => {
-      const key = this.keys.listing(list);
-      // ZRANGE 0 -1 means "everything": an empty page must not reach Redis as one.
-      if (page.limit <= 0) return { members: [], total: await this.cmd.zcard(key) };
-      const start = Math.max(0, Math.floor(page.offset));
-      const stop = String(start + Math.floor(page.limit) - 1);
-      const tx = this.cmd.multi();
-      if (page.reverse) tx.zrevrange(key, start, stop);
-      else tx.zrange(key, start, stop);
-      tx.zcard(key);
-      const [members, total] = results(await tx.exec()) as [string[], number];
-      return { members, total };
-    });
+  async indexRange(list: string, page: IndexPage): Promise<{ members: string[]; total: number }> {
+    const key = this.keys.listing(list);
+    // ZRANGE 0 -1 means "everything": an empty page must not reach Redis as one.
+    if (page.limit <= 0) return { members: [], total: await this.cmd.zcard(key) };
+    const start = Math.max(0, Math.floor(page.offset));
+    const stop = String(start + Math.floor(page.limit) - 1);
+    const tx = this.cmd.multi();
+    if (page.reverse) tx.zrevrange(key, start, stop);
+    else tx.zrange(key, start, stop);
+    tx.zcard(key);
+    const [members, total] = results(await tx.exec()) as [string[], number];
+    return { members, total };
   }
 
-  indexUpTo(list: string, maxScore: number, limit: number): Promise<string[]> {
-    return guarded(async () => {
-      if (limit <= 0) return [];
-      return this.cmd.zrangebyscore(this.keys.listing(list), '-inf', redisScore(maxScore), 'LIMIT', 0, Math.floor(limit));
-    });
+  async indexUpTo(list: string, maxScore: number, limit: number): Promise<string[]> {
+    if (limit <= 0) return [];
+    return this.cmd.zrangebyscore(this.keys.listing(list), '-inf', redisScore(maxScore), 'LIMIT', 0, Math.floor(limit));
   }
 
   // ---- event logs ------------------------------------------------------------
 
-  createLog(logId: string): Promise<string> {
-    return guarded(async () => {
-      const keys = [this.keys.logMeta(logId), this.keys.logStream(logId)];
-      return String(await CREATE_LOG.run(this.cmd, keys, [randomUUID()]));
-    });
+  async createLog(logId: string): Promise<string> {
+    const keys = [this.keys.logMeta(logId), this.keys.logStream(logId)];
+    return String(await CREATE_LOG.run(this.cmd, keys, [randomUUID()]));
   }
 
-  logInfo(logId: string): Promise<{ epoch: string; next: number; first: number } | undefined> {
-    return guarded(async () => {
-      const tx = this.cmd.multi();
-      tx.hmget(this.keys.logMeta(logId), 'epoch', 'next');
-      tx.xrange(this.keys.logStream(logId), '-', '+', 'COUNT', 1);
-      const [[epoch, nextText], oldest] = results(await tx.exec()) as [Array<string | null>, StreamEntry[]];
-      if (!epoch) return undefined;
-      const next = Number(nextText);
-      const firstId = oldest[0]?.[0];
-      return { epoch, next, first: firstId === undefined ? next : offsetOfStreamId(firstId) };
-    });
+  async logInfo(logId: string): Promise<{ epoch: string; next: number; first: number } | undefined> {
+    const tx = this.cmd.multi();
+    tx.hmget(this.keys.logMeta(logId), 'epoch', 'next');
+    tx.xrange(this.keys.logStream(logId), '-', '+', 'COUNT', 1);
+    const [[epoch, nextText], oldest] = results(await tx.exec()) as [Array<string | null>, StreamEntry[]];
+    if (!epoch) return undefined;
+    const next = Number(nextText);
+    const firstId = oldest[0]?.[0];
+    return { epoch, next, first: firstId === undefined ? next : offsetOfStreamId(firstId) };
   }
 
-  append(logId: string, event: EventInput, cap: number): Promise<TaskEvent> {
-    return guarded(async () => {
-      const keys = [this.keys.logMeta(logId), this.keys.logStream(logId)];
-      const args = [encodeEventInput(event), Math.max(1, Math.floor(cap)), this.keys.logChannel(logId)];
-      const json = await APPEND.run(this.cmd, keys, args);
-      if (typeof json !== 'string') throw new LogMissingError(logId);
-      return decodeEvent(json);
-    });
+  async append(logId: string, event: EventInput, cap: number): Promise<TaskEvent> {
+    const keys = [this.keys.logMeta(logId), this.keys.logStream(logId)];
+    const args = [encodeEventInput(event), Math.max(1, Math.floor(cap)), this.keys.logChannel(logId)];
+    const json = await APPEND.run(this.cmd, keys, args);
+    if (typeof json !== 'string') throw new LogMissingError(logId);
+    return decodeEvent(json);
   }
 
-  read(logId: string, from: number, limit: number): Promise<TaskEvent[]> {
-    return guarded(async () => {
-      if (limit <= 0) return [];
-      const start = streamIdFrom(Math.max(0, Math.floor(from)));
-      const entries = (await this.cmd.xrange(this.keys.logStream(logId), start, '+', 'COUNT', Math.floor(limit))) as StreamEntry[];
-      return entries.map(([, fields]) => decodeEvent(fields[1] ?? 'null'));
-    });
+  async read(logId: string, from: number, limit: number): Promise<TaskEvent[]> {
+    if (limit <= 0) return [];
+    const start = streamIdFrom(Math.max(0, Math.floor(from)));
+    const entries = (await this.cmd.xrange(this.keys.logStream(logId), start, '+', 'COUNT', Math.floor(limit))) as StreamEntry[];
+    return entries.map(([, fields]) => decodeEvent(fields[1] ?? 'null'));
   }
 
   /** Catch-up reads go through `read`, and a failed live feed fails the subscription (`failed`). */
@@ -201,50 +157,42 @@ export class RedisStore implements Store {
     return this.fanout.subscribe(logId, from, onEvent);
   }
 
-  expireLog(logId: string, ttlSeconds: number): Promise<void> {
-    return guarded(async () => {
-      const ms = Math.ceil(ttlSeconds * 1000);
-      const tx = this.cmd.multi();
-      tx.pexpire(this.keys.logMeta(logId), ms);
-      tx.pexpire(this.keys.logStream(logId), ms);
-      results(await tx.exec());
-    });
+  async expireLog(logId: string, ttlSeconds: number): Promise<void> {
+    const ms = Math.ceil(ttlSeconds * 1000);
+    const tx = this.cmd.multi();
+    tx.pexpire(this.keys.logMeta(logId), ms);
+    tx.pexpire(this.keys.logStream(logId), ms);
+    results(await tx.exec());
   }
 
   // ---- leases ----------------------------------------------------------------
 
-  acquire(name: string, owner: string, ttlMs: number): Promise<boolean> {
-    return guarded(async () => {
-      const ms = leaseMs(ttlMs);
-      if ((await this.cmd.set(this.keys.lease(name), owner, 'PX', ms, 'NX')) === 'OK') return true;
-      // Taken: still ours when we already hold it, and then extended.
-      return this.renew(name, owner, ms);
-    });
+  async acquire(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    const ms = leaseMs(ttlMs);
+    if ((await this.cmd.set(this.keys.lease(name), owner, 'PX', ms, 'NX')) === 'OK') return true;
+    // Taken: still ours when we already hold it, and then extended.
+    return this.renew(name, owner, ms);
   }
 
-  renew(name: string, owner: string, ttlMs: number): Promise<boolean> {
-    return guarded(async () => (await RENEW_LEASE.run(this.cmd, [this.keys.lease(name)], [owner, leaseMs(ttlMs)])) === 1);
+  async renew(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    return (await RENEW_LEASE.run(this.cmd, [this.keys.lease(name)], [owner, leaseMs(ttlMs)])) === 1;
   }
 
-  release(name: string, owner: string): Promise<void> {
-    return guarded(async () => {
-      await RELEASE_LEASE.run(this.cmd, [this.keys.lease(name)], [owner]);
-    });
+  async release(name: string, owner: string): Promise<void> {
+    await RELEASE_LEASE.run(this.cmd, [this.keys.lease(name)], [owner]);
   }
 
-  holder(name: string): Promise<string | undefined> {
-    return guarded(async () => (await this.cmd.get(this.keys.lease(name))) ?? undefined);
+  async holder(name: string): Promise<string | undefined> {
+    return (await this.cmd.get(this.keys.lease(name))) ?? undefined;
   }
 
   // ---- signals ---------------------------------------------------------------
 
-  publish(channel: string, message: string): Promise<void> {
-    return guarded(async () => {
-      // Listeners added on this instance just before must hear it: wait for
-      // their SUBSCRIBE to be answered (or to time out) before publishing.
-      await this.mux.settled();
-      await this.cmd.publish(this.keys.signal(channel), message);
-    });
+  async publish(channel: string, message: string): Promise<void> {
+    // Listeners added on this instance just before must hear it: wait for
+    // their SUBSCRIBE to be answered (or to time out) before publishing.
+    await this.mux.settled();
+    await this.cmd.publish(this.keys.signal(channel), message);
   }
 
   listen(channel: string, onMessage: (message: string) => void): () => void {
@@ -322,28 +270,6 @@ export class RedisStore implements Store {
       );
     });
   }
-}
-
-/** Runs one store call, turning "Redis gave no answer" into `StoreUnavailableError`; other errors pass as they are. */
-async function guarded<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    throw isNoAnswer(error) ? new StoreUnavailableError(error) : error;
-  }
-}
-
-/** What ioredis 6 rejects a command with when Redis did not answer (timeout, lost or closed connection). */
-const NO_ANSWER_MESSAGES = new Set(['Command timed out', 'Connection is closed.']);
-
-/**
- * True for the errors of an outage. Not for a `ReplyError` (Redis answered,
- * with an error: a bug, shown as one) nor for our own errors.
- */
-function isNoAnswer(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  // AbortError: dropped with its connection; MaxRetriesPerRequestError (a subclass): flushed while reconnecting.
-  return error.name === 'AbortError' || error.name === 'MaxRetriesPerRequestError' || NO_ANSWER_MESSAGES.has(error.message);
 }
 
 function leaseMs(ttlMs: number): number {

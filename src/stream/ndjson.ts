@@ -10,13 +10,18 @@ import { StreamWriter } from './stream-writer.js';
 export class NdjsonWriter {
   readonly writer: StreamWriter;
 
+  /** Throws (before anything is sent) when `owner` has too many streams open. */
   constructor(
     ctx: Koa.Context,
     hub: StreamHub,
     private readonly serialize: (value: unknown) => string = JSON.stringify,
-    contentType = 'text/plain; charset=utf-8',
+    options: { owner?: string; contentType?: string } = {},
   ) {
-    this.writer = new StreamWriter(ctx, hub, { contentType, heartbeat: ': heartbeat\n\n' });
+    this.writer = new StreamWriter(ctx, hub, {
+      contentType: options.contentType ?? 'text/plain; charset=utf-8',
+      heartbeat: ': heartbeat\n\n',
+      owner: options.owner,
+    });
   }
 
   line(value: unknown): Promise<void> {

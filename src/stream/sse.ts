@@ -14,11 +14,12 @@ export interface SseFrame {
 export class SseWriter {
   readonly writer: StreamWriter;
 
-  constructor(ctx: Koa.Context, hub: StreamHub, headers?: Record<string, string>) {
+  /** Throws (before anything is sent) when `owner` has too many streams open. */
+  constructor(ctx: Koa.Context, hub: StreamHub, options: { owner?: string; headers?: Record<string, string> } = {}) {
     this.writer = new StreamWriter(ctx, hub, {
       contentType: 'text/event-stream; charset=utf-8',
       heartbeat: ': ping\n\n',
-      headers,
+      ...options,
     });
   }
 

@@ -7,6 +7,8 @@ export interface StreamWriterOptions {
   heartbeat: string;
   status?: number;
   headers?: Record<string, string>;
+  /** The user the stream belongs to (a `userKey`), counted against the per-user limit. */
+  owner?: string;
 }
 
 /**
@@ -18,15 +20,20 @@ export interface StreamWriterOptions {
  */
 export class StreamWriter {
   lastWriteAt = Date.now();
+  /** Since when a write has been waiting for the client to take bytes (undefined while it keeps up). */
+  waitingSince: number | undefined;
   private ended = false;
   private readonly cleanups: (() => void)[] = [];
   private readonly res: Koa.Context['res'];
+  private readonly leaveHub: () => void;
 
+  /** Throws (before anything is sent) when the owner has too many streams open. */
   constructor(
     ctx: Koa.Context,
-    private readonly hub: StreamHub,
+    hub: StreamHub,
     private readonly options: StreamWriterOptions,
   ) {
+    this.leaveHub = hub.add(this, options.owner);
     ctx.respond = false;
     this.res = ctx.res;
     this.res.writeHead(options.status ?? 200, {
@@ -39,7 +46,8 @@ export class StreamWriter {
     this.res.flushHeaders();
     this.res.on('close', () => this.finish());
     this.res.on('error', () => this.finish());
-    hub.add(this);
+    // A client gone before the stream opened has already fired its `close`.
+    if (this.res.destroyed) this.finish();
   }
 
   /** True once the client left or the stream was ended. */
@@ -58,10 +66,12 @@ export class StreamWriter {
     if (this.ended) return;
     this.lastWriteAt = Date.now();
     if (this.res.write(chunk)) return;
+    this.waitingSince ??= Date.now();
     await new Promise<void>((resolve) => {
       const done = () => {
         this.res.off('drain', done);
         this.res.off('close', done);
+        this.waitingSince = undefined;
         resolve();
       };
       this.res.on('drain', done);
@@ -71,6 +81,12 @@ export class StreamWriter {
 
   heartbeat(): void {
     if (!this.ended && this.res.writableLength === 0) void this.write(this.options.heartbeat);
+  }
+
+  /** Cuts the connection of a client that stopped reading; what it did not take is lost to it. */
+  drop(): void {
+    this.res.destroy();
+    this.finish();
   }
 
   /** Writes an optional last chunk and ends the response. */
@@ -84,7 +100,7 @@ export class StreamWriter {
   private finish(): void {
     if (this.ended) return;
     this.ended = true;
-    this.hub.remove(this);
+    this.leaveHub();
     for (const fn of this.cleanups.splice(0)) {
       try {
         fn();

@@ -69,8 +69,8 @@ describe('Agents v1: file-system errors are client errors', () => {
   });
 
   it('an upload onto a path under an existing file → 409, and the file is untouched', async () => {
-    v1Failure(await upload('new', 'y.txt', 'd1/x.txt'), 409);
-    v1Failure(await upload('new', 'y.txt', 'd1/x.txt/deeper'), 409);
+    v1Failure(await upload('new', 'y.txt', 'd1/x.txt'), 409, '路径中已有同名文件: d1/x.txt');
+    v1Failure(await upload('new', 'y.txt', 'd1/x.txt/deeper'), 409, expect.stringMatching(/^路径中已有同名文件: d1\/x\.txt/));
     v1Failure(await upload('new', 'y.txt', `d1/x.txt/${'b'.repeat(200)}`), 409);
     const listed = await api.get('/api/v1/files', { query: { path: 'd1' } });
     expect(listed.body.items).toMatchObject([{ name: 'x.txt', is_dir: false, size: 7 }]);

@@ -57,6 +57,42 @@ describe('RedisStore when Redis does not answer', () => {
     }
   });
 
+  it('fails every call of the store contract the same way, none hanging', async () => {
+    const store = new RedisStore({ url: redis.url, keyPrefix: 'outage-all:', commandTimeoutMs: TIMEOUT_MS });
+    try {
+      await store.createLog('log');
+      const calls: Record<string, () => Promise<unknown>> = {
+        get: () => store.get('c', 'a'),
+        put: () => store.put('c', 'a', 1),
+        delete: () => store.delete('c', 'a'),
+        expire: () => store.expire('c', 'a', 10),
+        indexAdd: () => store.indexAdd('l', 'm', 1),
+        indexRemove: () => store.indexRemove('l', 'm'),
+        indexRange: () => store.indexRange('l', { offset: 0, limit: 10 }),
+        indexUpTo: () => store.indexUpTo('l', 1, 10),
+        createLog: () => store.createLog('other'),
+        logInfo: () => store.logInfo('log'),
+        append: () => store.append('log', { type: 'error', data: { message: 'x' } }, 100),
+        read: () => store.read('log', 0, 10),
+        expireLog: () => store.expireLog('log', 10),
+        acquire: () => store.acquire('lease', 'me', 1000),
+        renew: () => store.renew('lease', 'me', 1000),
+        release: () => store.release('lease', 'me'),
+        holder: () => store.holder('lease'),
+        publish: () => store.publish('signal', 'hi'),
+      };
+      const outcomes = await whilePaused(redis, () =>
+        Promise.all(Object.entries(calls).map(async ([name, call]) => ({ name, ...(await timed(call)) }))),
+      );
+      for (const outcome of outcomes) {
+        expect({ name: outcome.name, unavailable: outcome.error instanceof StoreUnavailableError }).toEqual({ name: outcome.name, unavailable: true });
+        expect(outcome.ms).toBeLessThan(TIMEOUT_MS + 1000);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
   it('rejects within the command timeout when the server is gone (the call waits in the offline queue)', async () => {
     const doomed = await startRedis();
     const store = new RedisStore({ url: doomed.url, keyPrefix: 'outage-gone:', commandTimeoutMs: TIMEOUT_MS });

@@ -32,6 +32,13 @@ const NOT_FOUND: Record<string, string> = {
   agent: '智能体不存在',
 };
 
+/** The workspace's 409s (`reason` of src/engine/fs-errors.ts). */
+const FILE_CLASH: Record<string, string> = {
+  folder_in_the_way: '同名文件夹已存在',
+  file_in_the_way: '路径中已有同名文件',
+  changed: '文件夹已变更，请重试',
+};
+
 const BY_CODE: Record<ErrorCode, string> = {
   invalid_argument: '请求参数错误',
   unauthenticated: INVALID_TOKEN,
@@ -60,6 +67,11 @@ function textOf(error: EngineError, ctx: RequestView): string {
       // Without `what` it is the gateway's "no route": name the request so a wrong URL is obvious.
       const what = error.detail.what;
       return what === undefined ? `${BY_CODE.not_found}: ${ctx.method} ${clip(ctx.path)}` : (NOT_FOUND[String(what)] ?? `${String(what)} 不存在`);
+    }
+    case 'conflict': {
+      // A workspace clash names its path; any other conflict is a busy conversation.
+      const clash = FILE_CLASH[String(error.detail.reason)];
+      return clash ? `${clash}: ${String(error.detail.path)}` : BY_CODE.conflict;
     }
     case 'not_implemented':
       // Names the operation, which is what an operator needs to see.

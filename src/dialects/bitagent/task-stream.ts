@@ -1,5 +1,6 @@
 import { queryParam } from '../../http/request-params.js';
 import type Koa from 'koa';
+import { userKey } from '../../engine/directory.js';
 import { EngineError } from '../../engine/errors.js';
 import type { Principal, Task } from '../../engine/records.js';
 import { followTask } from '../../stream/follow.js';
@@ -26,7 +27,7 @@ export async function streamTask(
   headers?: Record<string, string>,
 ): Promise<undefined> {
   const seen = resumePoint(ctx);
-  const sse = new SseWriter(ctx, c.streams, headers);
+  const sse = new SseWriter(ctx, c.streams, { owner: userKey(principal.tenant, principal.userId), headers });
   const tracker = new StepTracker(task.id);
   try {
     await followTask({
