@@ -31,6 +31,25 @@ export const NAME_MAX = 255;
 export const PATH_MAX = 4096;
 
 /**
+ * `name` cut to at most NAME_MAX bytes of UTF-8 on a character boundary,
+ * keeping a short extension (`<long stem>.pdf` stays a `.pdf`), for names
+ * the gateway may shorten rather than refuse (a browser's upload name).
+ */
+export function fitName(name: string, maxBytes = NAME_MAX): string {
+  if (Buffer.byteLength(name, 'utf8') <= maxBytes) return name;
+  const dot = name.lastIndexOf('.');
+  const ext = dot > 0 && name.length - dot <= 16 ? name.slice(dot) : '';
+  let stem = '';
+  let room = maxBytes - Buffer.byteLength(ext, 'utf8');
+  for (const char of name.slice(0, name.length - ext.length)) {
+    room -= Buffer.byteLength(char, 'utf8');
+    if (room < 0) break;
+    stem += char;
+  }
+  return stem + ext;
+}
+
+/**
  * Refuses (400 `path too long`) a path the file system would refuse with
  * ENAMETOOLONG, before anything is looked up or made: an upload into
  * `new/<300 characters>` must not leave `new/` behind. The file system's own

@@ -156,11 +156,11 @@ describe('bit-Agent: file-system errors are client errors', () => {
     await gw?.stop();
   });
 
-  it('an upload name longer than a file name may be → 400 path too long, nothing kept', async () => {
-    // 100 characters survive the API's 255-character cut, but are 300 bytes on disk.
-    const reply = await upload('文'.repeat(100) + '.txt');
-    expect({ status: reply.status, body: reply.body }).toEqual(failure(400, 'path too long'));
-    // 300 ASCII characters are cut to 255, which fits.
+  it('an upload name longer than a file name may be is shortened to 255 bytes, keeping its extension', async () => {
+    // 100 CJK characters are 300 bytes on disk: cut on a character boundary, `.txt` kept.
+    const wide = await upload('文'.repeat(100) + '.txt');
+    expect(wide.status).toBe(200);
+    expect(wide.body.data.name).toBe('文'.repeat(83) + '.txt');
     const cut = await upload(LONG);
     expect(cut.status).toBe(200);
     expect(cut.body.data.name).toBe('a'.repeat(255));

@@ -7,6 +7,7 @@ import type { FileEntry } from '../../engine/records.js';
 import { Workspace } from '../../engine/workspace.js';
 import { decodeFully } from '../../engine/workspace-paths.js';
 import { attachmentHeader, zipStream } from '../../http/attachment.js';
+import { clip } from '../../engine/errors.js';
 import { v1Error } from './errors.js';
 import { queryParam } from '../../http/request-params.js';
 import type { AuthedHandler } from './guard.js';
@@ -36,7 +37,7 @@ export function fileUpload(engine: Engine): AuthedHandler {
     const dir = uploadPath(field(fields, 'dir'));
     // A file replaces a file of the same name, never a folder.
     const existing = await engine.workspace.stat(principal, dir ? `${dir}/${filename}` : filename, UPLOAD_AREA).catch(() => undefined);
-    if (existing?.isDir) throw v1Error('invalid_argument', `同名文件夹已存在: ${filename}`);
+    if (existing?.isDir) throw v1Error('invalid_argument', `同名文件夹已存在: ${clip(filename)}`);
     const stored = await engine.workspace.save(
       principal,
       {
@@ -124,7 +125,7 @@ function field(fields: Record<string, unknown>, name: string): string {
 function checkedName(name: string): string {
   const trimmed = name.trim();
   const decoded = decodeFully(trimmed);
-  if (!trimmed || /[/\\\0]/.test(decoded) || decoded === '.' || decoded === '..') throw v1Error('invalid_argument', `非法文件名: ${name}`);
+  if (!trimmed || /[/\\\0]/.test(decoded) || decoded === '.' || decoded === '..') throw v1Error('invalid_argument', `非法文件名: ${clip(name)}`);
   return trimmed;
 }
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { Engine } from '../../engine/engine.js';
-import { EngineError } from '../../engine/errors.js';
+import { EngineError, clip } from '../../engine/errors.js';
 import type { Principal } from '../../engine/records.js';
 import { v1Error } from './errors.js';
 import { UPLOAD_AREA, uploadPath } from './upload-paths.js';
@@ -31,13 +31,13 @@ export async function loadImages(engine: Engine, principal: Principal, paths: st
   let total = 0;
   for (const raw of paths) {
     const type = IMAGE_TYPES[extname(raw).toLowerCase()];
-    if (!type) throw v1Error('invalid_argument', `不支持的图片类型: ${raw}（支持 ${Object.keys(IMAGE_TYPES).join(' ')}）`);
+    if (!type) throw v1Error('invalid_argument', `不支持的图片类型: ${clip(raw)}（支持 ${Object.keys(IMAGE_TYPES).join(' ')}）`);
     const info = await engine.workspace.stat(principal, uploadPath(raw), UPLOAD_AREA).catch((err: unknown) => {
-      if (err instanceof EngineError && err.code === 'not_found') throw v1Error('invalid_argument', `图片不存在: ${raw}`);
+      if (err instanceof EngineError && err.code === 'not_found') throw v1Error('invalid_argument', `图片不存在: ${clip(raw)}`);
       throw err;
     });
-    if (info.isDir) throw v1Error('invalid_argument', `图片路径是文件夹: ${raw}`);
-    if (info.size > MAX_IMAGE_BYTES) throw v1Error('invalid_argument', `图片过大: ${raw}（单张上限 ${MAX_IMAGE_BYTES} 字节）`);
+    if (info.isDir) throw v1Error('invalid_argument', `图片路径是文件夹: ${clip(raw)}`);
+    if (info.size > MAX_IMAGE_BYTES) throw v1Error('invalid_argument', `图片过大: ${clip(raw)}（单张上限 ${MAX_IMAGE_BYTES} 字节）`);
     total += info.size;
     if (total > MAX_IMAGES_BYTES) throw v1Error('invalid_argument', `图片总大小超过 ${MAX_IMAGES_BYTES} 字节`);
     const bytes = await readFile(info.full);

@@ -6,6 +6,7 @@ import type { Principal } from '../../engine/records.js';
 import type { StoredFile } from '../../engine/workspace.js';
 import type { BitAgentContext } from './context.js';
 import { FILE_AREA } from './context.js';
+import { fitName } from '../../engine/workspace-paths.js';
 import { isoTime } from './times.js';
 
 /** Uploads with a text type up to this size are shown inline in space views and chat prompts. */
@@ -38,12 +39,15 @@ export async function saveUpload(ctx: Koa.Context, c: BitAgentContext, principal
   );
 }
 
-/** The base name a browser would have sent; a name with nothing usable left becomes "upload". */
+/**
+ * The base name a browser would have sent, shortened to what a file system
+ * takes (255 bytes: 85 CJK characters); a name with nothing usable left becomes "upload".
+ */
 function cleanName(original: string | null | undefined): string {
   const base = (original ?? '').replace(/\\/g, '/').split('/').pop() ?? '';
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
   const name = base.replace(/[\u0000-\u001f\u007f]/g, '').trim();
-  return !name || name === '.' || name === '..' ? 'upload' : name.slice(0, 255);
+  return !name || name === '.' || name === '..' ? 'upload' : fitName(name);
 }
 
 /** Where this API is mounted on the listener that got the request (`/api`, or `` on its own port). */
