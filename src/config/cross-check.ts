@@ -1,10 +1,14 @@
 import { BUILT_IN_TOOL_NAMES } from '../executors/tools.js';
+import { isProxyEntry } from '../http/trust-proxy.js';
 import { createSchemaValidator } from '../json-schema.js';
 import type { Config } from './types.js';
 
 /** Checks the references between parts of a schema-valid config; returns problems with exact paths. */
 export function crossCheck(config: Config): string[] {
   const problems: string[] = [];
+  config.server.trust_proxy.forEach((entry, i) => {
+    if (!isProxyEntry(entry)) problems.push(`server.trust_proxy[${i}]: "${entry}" is not an IP address or CIDR range`);
+  });
   const modelNames = new Set<string>();
   config.models.forEach((model, i) => {
     if (modelNames.has(model.name)) problems.push(`models[${i}].name: duplicate model "${model.name}"`);

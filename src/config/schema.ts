@@ -1,3 +1,6 @@
+import { agentsV1OptionsSchema } from '../dialects/agents-v1/options.js';
+import { bitAgentOptionsSchema } from '../dialects/bitagent/options.js';
+
 /**
  * The one JSON Schema of the configuration file. Unknown keys are refused
  * everywhere (`additionalProperties: false`) and defaults are filled in by the
@@ -60,6 +63,9 @@ export const configSchema = closed(
         keep_alive_timeout_ms: { type: 'integer', minimum: 100, default: 65_000 },
         max_header_bytes: { type: 'integer', minimum: 1024, maximum: 1_048_576, default: 16_384 },
         stream_stall_ms: { type: 'integer', minimum: 100, default: 30_000 },
+        // Addresses or CIDR ranges of the proxies whose X-Forwarded-* headers are believed.
+        trust_proxy: { ...strList },
+        cookie_keys: { type: 'array', minItems: 1, items: { type: 'string', minLength: 32 } },
       },
       [],
       { default: {} },
@@ -99,11 +105,8 @@ export const configSchema = closed(
     dialects: closed(
       {
         sage: dialect(''),
-        bitagent: dialect('/api', {
-          token_ttl_seconds: { type: ['integer', 'null'], minimum: 1, default: 86_400 },
-          session_agent: { type: 'string', minLength: 1 },
-        }),
-        'agents-v1': dialect('', { default_agent: { type: 'string', minLength: 1 } }),
+        bitagent: dialect('/api', bitAgentOptionsSchema),
+        'agents-v1': dialect('', agentsV1OptionsSchema),
         openbee: dialect('/openbee'),
       },
       [],

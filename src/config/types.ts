@@ -107,6 +107,10 @@ export interface Config {
     max_header_bytes: number;
     /** A stream whose client has taken no bytes for this long (its socket stays full) is dropped. */
     stream_stall_ms: number;
+    /** Proxies (addresses or CIDR ranges) whose `X-Forwarded-*` headers are honoured; none by default. */
+    trust_proxy: string[];
+    /** Cookie signing keys, newest first; derived from the signing key when unset. */
+    cookie_keys?: string[];
   };
   store: {
     kind: 'memory' | 'redis';

@@ -45,8 +45,7 @@ export class Engine {
     this.runner = new TaskRunner({ ...deps, instanceId, directory: this.directory, conversations: this.conversations });
     this.tasks = new Tasks(deps.store, deps.config, this.directory, this.conversations, this.runner, instanceId);
     this.reaper = new Reaper(deps.store, deps.config, deps.logger, instanceId);
-    const { store, server, limits } = deps.config;
-    this.workspace = new Workspace(deps.store, store.data_dir, server.upload_limit_bytes, limits.uploads_per_user);
+    this.workspace = new Workspace(deps.store, deps.config.store.data_dir, deps.config.server.upload_limit_bytes);
   }
 
   private key?: Uint8Array;

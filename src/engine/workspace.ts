@@ -5,12 +5,10 @@ import { basename, dirname, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Store } from '../store/store.js';
-import { userKey } from './directory.js';
 import { EngineError, clip, invalid, notFound } from './errors.js';
 import { folderInTheWay, fsError, isGone, rethrowFs, type FsIntent } from './fs-errors.js';
 import { newId } from './ids.js';
 import type { FileEntry, Principal } from './records.js';
-import { UserGauge } from './user-gauge.js';
 import { assertFits, assertInside, resolveInside, safeSegment } from './workspace-paths.js';
 
 /** A stored upload, addressable by id (bit-Agent `file_id`) as well as by path. */
@@ -47,17 +45,11 @@ export interface Upload {
  * client caused is a 400/404/409, anything else stays a 500.
  */
 export class Workspace {
-  private readonly uploads: UserGauge;
-
   constructor(
     private readonly store: Store,
     private readonly dataDir: string,
     private readonly maxUploadBytes: number,
-    /** Most uploads one user may have being stored at once (429 beyond). */
-    uploadsPerUser = Number.MAX_SAFE_INTEGER,
-  ) {
-    this.uploads = new UserGauge(uploadsPerUser, 'uploads in progress');
-  }
+  ) {}
 
   /** The root folder of a user's area (created on demand). */
   async root(principal: Principal, area = 'user_upload'): Promise<string> {
@@ -89,25 +81,9 @@ export class Workspace {
   /**
    * Stores an upload at `<dir>/<filename>`. Refuses file names with path
    * parts, folders that escape, and content over the size limit (nothing is
-   * left behind then), and a user's upload beyond the per-user number in
-   * progress (429).
+   * left behind then).
    */
   async save(principal: Principal, input: Upload, area?: string): Promise<StoredFile> {
-    let release: () => void;
-    try {
-      release = this.uploads.take(userKey(principal.tenant, principal.userId));
-    } catch (err) {
-      input.content.destroy();
-      throw err;
-    }
-    try {
-      return await this.write(principal, input, area);
-    } finally {
-      release();
-    }
-  }
-
-  private async write(principal: Principal, input: Upload, area?: string): Promise<StoredFile> {
     const name = input.filename.trim();
     if (!name || name !== basename(name.replace(/\\/g, '/')) || name === '.' || name === '..' || name.includes('\0')) {
       input.content.destroy();

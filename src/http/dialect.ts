@@ -4,15 +4,21 @@ import type { Engine } from '../engine/engine.js';
 import type { EngineError } from '../engine/errors.js';
 import type { Logger } from '../log.js';
 import type { StreamHub } from '../stream/stream-hub.js';
-import type { BearerAuth } from './bearer-auth.js';
+import type { StreamWriter } from '../stream/stream-writer.js';
+import type { Caller, Credentials, SchemeName } from './credentials.js';
 
 /**
- * A handler runs one operation of a dialect. What it returns is wrapped in the
+ * A handler runs one operation of a dialect, for the caller the route's
+ * `auth` proved (the mount checks credentials before it reads a body; no
+ * handler calls an auth function). What it returns is wrapped in the
  * dialect's success envelope (in one place: the mount), with the route's
  * status. A handler that writes the response itself (a stream, a download)
  * returns `undefined` after setting `ctx.body` or taking over the response.
  */
-export type Handler = (ctx: Koa.Context) => Promise<unknown>;
+export type Handler = (ctx: Koa.Context, caller: Caller) => Promise<unknown>;
+
+/** How a route's request body is read: not at all, a small JSON/form/text body, or multipart uploads. */
+export type BodyKind = 'none' | 'json' | 'multipart';
 
 /** One line of a dialect's route table (`config/dialects/<name>.yaml`). */
 export interface RouteSpec {
@@ -22,6 +28,13 @@ export interface RouteSpec {
   operation: string;
   /** Success status when it is not 200. */
   status?: number;
+  /** Credential kinds accepted, in the order they are tried (`none`: public). */
+  auth: SchemeName[];
+  body: BodyKind;
+  /** Query parameter that may carry the bearer token (for EventSource and download links). */
+  tokenQuery?: string;
+  /** Largest JSON/form body of this route, instead of `server.body_limit`. */
+  bodyLimit?: string;
 }
 
 export interface RouteTable {
@@ -56,6 +69,12 @@ export interface Dialect {
   envelope(data: unknown, ctx: Koa.Context): unknown;
   /** Any error as this dialect's clients expect to see it. */
   renderError(error: EngineError, request: RequestView): ErrorReply;
+  /**
+   * Tells an error inside a stream whose head is already sent, in that
+   * stream's own style (an SSE `error` frame, an NDJSON error line). The
+   * mount ends the stream after it. Without it the stream just ends.
+   */
+  streamError?(error: EngineError, stream: StreamWriter): Promise<void>;
 }
 
 /** What a dialect is built from; dialects get everything through here, never from globals. */
@@ -64,7 +83,8 @@ export interface DialectDeps {
   config: Config;
   logger: Logger;
   streams: StreamHub;
-  bearer: BearerAuth;
+  /** The gateway's credential schemes; a dialect registers those it issues. */
+  credentials: Credentials;
 }
 
 export type DialectFactory = (deps: DialectDeps) => Dialect;

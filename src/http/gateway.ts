@@ -9,7 +9,9 @@ import { Engine, type EngineDeps } from '../engine/engine.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
 import { StreamHub } from '../stream/stream-hub.js';
-import { BearerAuth } from './bearer-auth.js';
+import { UserGauge } from '../engine/user-gauge.js';
+import { cookieKeys } from './cookie-keys.js';
+import { Credentials } from './credentials.js';
 import type { Dialect } from './dialect.js';
 import { healthRoutes } from './health.js';
 import { guardConnections, serverOptions } from './connection-guards.js';
@@ -17,6 +19,8 @@ import { lastResort } from './last-resort.js';
 import { buildRouter, checkCoverage, notFoundFallback, renderForPath, type Mount } from './mount.js';
 import { loadRouteTable } from './route-table.js';
 import { findCollisions } from './route-overlap.js';
+import { registerSharedSchemes } from './shared-schemes.js';
+import { TrustedProxies } from './trust-proxy.js';
 
 export interface GatewayOptions extends Omit<EngineDeps, 'config' | 'logger' | 'store'> {
   config: Config;
@@ -39,7 +43,11 @@ interface Listener {
 export class Gateway {
   readonly engine: Engine;
   readonly streams: StreamHub;
-  readonly bearer: BearerAuth;
+  readonly credentials = new Credentials();
+  /** Each user's multipart requests in progress on this instance. */
+  readonly uploads: UserGauge;
+  private readonly proxies: TrustedProxies;
+  private keys: string[] = [];
   private readonly listeners: Listener[] = [];
   private closing = false;
 
@@ -47,7 +55,9 @@ export class Gateway {
     this.engine = new Engine(options);
     const { server, limits } = options.config;
     this.streams = new StreamHub({ heartbeatMs: server.heartbeat_ms, stallMs: server.stream_stall_ms, perUser: limits.streams_per_user });
-    this.bearer = new BearerAuth(this.engine.directory);
+    this.uploads = new UserGauge(limits.uploads_per_user, 'uploads in progress');
+    this.proxies = new TrustedProxies(server.trust_proxy);
+    registerSharedSchemes(this.credentials, this.engine.directory);
   }
 
   /** Builds every enabled dialect, checks routes, starts the engine and the listeners. */
@@ -58,15 +68,16 @@ export class Gateway {
     for (const name of DIALECT_NAMES) {
       if (!config.dialects[name].enabled) continue;
       const table = loadRouteTable(name);
-      const dialect = DIALECT_FACTORIES[name]({ engine: this.engine, config, logger, streams: this.streams, bearer: this.bearer });
+      const dialect = DIALECT_FACTORIES[name]({ engine: this.engine, config, logger, streams: this.streams, credentials: this.credentials });
       problems.push(...checkCoverage(dialect, table));
       dialects.set(name, { dialect, table });
     }
     const mainMounts = [...dialects.entries()].map(([name, d]) => ({ ...d, prefix: config.dialects[name].prefix }));
-    problems.push(...collisionsOf(mainMounts));
+    problems.push(...collisionsOf(mainMounts), ...checkAuth(mainMounts, this.credentials));
     if (problems.length) throw new Error(`cannot mount the dialects:\n  ${problems.join('\n  ')}`);
 
     await this.engine.start();
+    this.keys = cookieKeys(config.server.cookie_keys, this.engine.signingKey);
     const main = await this.listen('main', mainMounts, config.server.port);
     logger.info({ port: main.port, host: config.server.host, store: this.options.store.kind }, 'switchboard listening');
     for (const [name, d] of dialects) {
@@ -75,6 +86,11 @@ export class Gateway {
       const extra = await this.listen(name, [{ ...d, prefix: '' }], port);
       logger.info({ port: extra.port, dialect: name }, 'dialect listener');
     }
+  }
+
+  /** The keys every listener signs cookies with (available after `start`). */
+  get cookieKeys(): readonly string[] {
+    return this.keys;
   }
 
   /** The port a listener got (useful with port 0). */
@@ -90,7 +106,7 @@ export class Gateway {
 
   private async listen(name: Listener['name'], mounts: Mount[], port: number): Promise<Listener> {
     const { config, logger } = this.options;
-    const app = new Koa({ proxy: true });
+    const app = new Koa({ proxy: this.proxies.enabled, keys: this.keys });
     app.silent = true;
     app.on('error', (err: NodeJS.ErrnoException) => {
       // A client that disconnects mid-response is normal for streams, not an error.
@@ -98,10 +114,11 @@ export class Gateway {
       logger.error({ err }, 'http error');
     });
     app.use(lastResort(logger));
+    app.use(this.proxies.middleware());
     app.use(healthRoutes(this.options.store, () => this.closing));
     app.use(notFoundFallback(mounts));
     for (const mount of mounts) {
-      const router = buildRouter(mount, config, logger);
+      const router = buildRouter(mount, { config, logger, credentials: this.credentials, uploads: this.uploads });
       app.use(router.routes());
     }
     const server = createServer(serverOptions(config.server), app.callback());
@@ -132,6 +149,15 @@ export class Gateway {
     await closeModelConnections();
     await this.options.store.close();
   }
+}
+
+/** Routes none of whose credential kinds this gateway can check (a kind whose dialect is not built, say). */
+function checkAuth(mounts: Mount[], credentials: Credentials): string[] {
+  return mounts.flatMap((m) =>
+    m.table.routes
+      .filter((route) => !route.auth.some((name) => credentials.has(name)))
+      .map((route) => `${m.dialect.name}: route ${route.method} ${route.path} accepts only ${route.auth.join(', ')}, none of which this gateway checks`),
+  );
 }
 
 function collisionsOf(mounts: Mount[]): string[] {

@@ -1,14 +1,14 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type Koa from 'koa';
 import Router from '@koa/router';
-import { koaBody } from 'koa-body';
 import type { Config } from '../config/types.js';
 import { EngineError, clip } from '../engine/errors.js';
+import type { UserGauge } from '../engine/user-gauge.js';
 import type { Logger } from '../log.js';
-import type { Dialect, ErrorReply, RequestView, RouteTable } from './dialect.js';
+import type { StreamWriter } from '../stream/stream-writer.js';
+import { bodyStage } from './body.js';
+import type { Caller, Credentials } from './credentials.js';
+import type { Dialect, ErrorReply, RequestView, RouteSpec, RouteTable } from './dialect.js';
 import { toEngineError } from './errors.js';
-import { removeSpooledUploads } from './request-params.js';
 
 export interface Mount {
   dialect: Dialect;
@@ -53,26 +53,38 @@ function bounded(error: EngineError): EngineError {
   return new EngineError(error.code, cut(error.message) as string, detail);
 }
 
+/** What the mount needs besides the dialect: config, logs, the gateway's credential schemes and upload gauge. */
+export interface MountDeps {
+  config: Config;
+  logger: Logger;
+  credentials: Credentials;
+  /** Each user's multipart requests in progress (`limits.uploads_per_user`). */
+  uploads: UserGauge;
+}
+
 /**
  * One router per mounted dialect. Paths match case-sensitively, as on the
  * original servers (`/API/V3/...` is not a bit-Agent path). Every route runs
- * the same chain, attached to the route itself so it runs whenever the route
- * matches: the dialect's error boundary first (body-parser failures are
- * rendered in the dialect's shape too), then body parsing with the
- * configured limits and the removal of spooled uploads once the request is
- * done, then the handler. The success envelope is applied here and nowhere else.
+ * its own chain, attached to the route itself so it runs whenever the route
+ * matches: the dialect's error boundary first, then the credentials the
+ * route declares (before a byte of the body is read, so a request without
+ * valid credentials is refused before its upload reaches the disk), then the
+ * body stage the route declares, then the handler with the proven caller.
+ * The success envelope is applied here and nowhere else.
  */
-export function buildRouter(mount: Mount, config: Config, logger: Logger): Router {
+export function buildRouter(mount: Mount, deps: MountDeps): Router {
   const { dialect, table, prefix } = mount;
   const router = new Router({ sensitive: true, ...(prefix ? { prefix } : {}) });
-  const chain: Koa.Middleware[] = [errorBoundary(dialect, logger), bodyParser(config), spoolCleanup];
+  const boundary = errorBoundary(dialect, deps.logger);
   for (const route of table.routes) {
     const handler = dialect.handlers[route.operation]!;
     router.register(route.path, [route.method], [
-      ...chain,
+      boundary,
+      authenticate(route, deps.credentials),
+      ...bodyStage(route, deps.config, deps.uploads),
       async (ctx) => {
         ctx.state.route = route;
-        const result = await handler(ctx);
+        const result = await handler(ctx, ctx.state.caller as Caller);
         if (result === undefined || ctx.respond === false) return;
         ctx.status = route.status ?? 200;
         ctx.body = dialect.envelope(result, ctx);
@@ -82,6 +94,19 @@ export function buildRouter(mount: Mount, config: Config, logger: Logger): Route
   return router;
 }
 
+function authenticate(route: RouteSpec, credentials: Credentials): Koa.Middleware {
+  const places = { tokenQuery: route.tokenQuery };
+  return async (ctx, next) => {
+    ctx.state.caller = await credentials.resolve(ctx, route.auth, places);
+    await next();
+  };
+}
+
+/**
+ * Renders whatever a route throws in the dialect's shape. Once a stream's
+ * head is sent, the dialect's `streamError` tells it inside the stream and
+ * the stream is ended cleanly.
+ */
 function errorBoundary(dialect: Dialect, logger: Logger): Koa.Middleware {
   return async (ctx, next) => {
     try {
@@ -91,48 +116,16 @@ function errorBoundary(dialect: Dialect, logger: Logger): Koa.Middleware {
       if (ctx.res.writableEnded) return;
       const error = toEngineError(err, logger);
       if (ctx.respond === false || ctx.headerSent) {
-        logger.warn({ err, dialect: dialect.name }, 'error after the response started');
+        const stream = ctx.state.stream as StreamWriter | undefined;
+        if (stream && !stream.closed) {
+          if (dialect.streamError) await dialect.streamError(bounded(error), stream);
+          await stream.end();
+        } else logger.warn({ err, dialect: dialect.name }, 'error after the response started');
         return;
       }
       sendError(ctx, dialect, error);
     }
   };
-}
-
-function bodyParser(config: Config): Koa.Middleware {
-  return koaBody({
-    multipart: true,
-    jsonLimit: config.server.body_limit,
-    formLimit: config.server.body_limit,
-    textLimit: config.server.body_limit,
-    formidable: {
-      maxFileSize: config.server.upload_limit_bytes,
-      maxTotalFileSize: config.server.upload_limit_bytes,
-      uploadDir: spoolDir(config),
-    },
-    onError: (err) => {
-      throw err;
-    },
-  });
-}
-
-const spoolCleanup: Koa.Middleware = async (ctx, next) => {
-  try {
-    await next();
-  } finally {
-    await removeSpooledUploads(ctx);
-  }
-};
-
-/**
- * Where multipart uploads are spooled while a request is handled: inside the
- * data folder (same disk as the workspace, not a shared system folder), and
- * emptied by the mount after each request.
- */
-export function spoolDir(config: Config): string {
-  const dir = join(config.store.data_dir, 'spool');
-  mkdirSync(dir, { recursive: true });
-  return dir;
 }
 
 /**

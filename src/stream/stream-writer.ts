@@ -34,6 +34,8 @@ export class StreamWriter {
     private readonly options: StreamWriterOptions,
   ) {
     this.leaveHub = hub.add(this, options.owner);
+    // The mount's error boundary finds the open stream here, to end it in the dialect's style.
+    ctx.state.stream = this;
     ctx.respond = false;
     this.res = ctx.res;
     this.res.writeHead(options.status ?? 200, {

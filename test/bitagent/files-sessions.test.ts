@@ -93,10 +93,10 @@ describe('files', () => {
     expect(big.body).toEqual({ code: '413', message: expect.any(String), data: null });
   });
 
-  it('builds download addresses from the forwarded host and protocol behind a proxy', async () => {
+  it('builds download addresses on the host the client called, whatever X-Forwarded-Host an untrusted client sends', async () => {
     const { id } = (await upload(form('p.txt', 'x'))).body.data as { id: string };
-    const info = await api.call('GET', `/common/file/${id}`, { token, headers: { 'x-forwarded-host': 'agents.example.com', 'x-forwarded-proto': 'https' } });
-    expect(info.body.data.url).toBe(`https://agents.example.com/api/v3/openapi/common/file/${id}?download=1`);
+    const info = await api.call('GET', `/common/file/${id}`, { token, headers: { 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' } });
+    expect(info.body.data.url).toBe(`${api.base}/v3/openapi/common/file/${id}?download=1`);
   });
 });
 

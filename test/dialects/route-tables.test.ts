@@ -13,6 +13,7 @@ import type { Handler, RouteSpec, RouteTable } from '../../src/http/dialect.js';
 import { buildRouter } from '../../src/http/mount.js';
 import { loadRouteTable } from '../../src/http/route-table.js';
 import { silentLogger } from '../../src/log.js';
+import { SseWriter } from '../../src/stream/sse.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
@@ -157,6 +158,9 @@ describe('the Agents API v1 documents', () => {
   });
 });
 
+/** A route's needs when a test is about something else: no credentials, no body. */
+const PUBLIC: Pick<RouteSpec, 'auth' | 'body'> = { auth: ['none'], body: 'none' };
+
 describe('the four dialects as clients see them', () => {
   let gw: TestGateway;
   beforeAll(async () => {
@@ -171,14 +175,16 @@ describe('the four dialects as clients see them', () => {
 
   /** A dialect served alone with the given table and handlers, so each outcome is seen as a client sees it. */
   async function serve(name: DialectName, table: RouteTable, handlers: Record<string, Handler>, prefix = '') {
-    const { engine, streams, bearer } = gw.gateway;
-    const dialect = DIALECT_FACTORIES[name]({ engine, config: gw.config, logger: silentLogger, streams, bearer });
+    const { engine, streams, credentials, uploads } = gw.gateway;
+    const dialect = DIALECT_FACTORIES[name]({ engine, config: gw.config, logger: silentLogger, streams, credentials });
     const app = new Koa();
-    app.use(buildRouter({ dialect: { ...dialect, handlers }, table, prefix }, gw.config, silentLogger).routes());
+    const deps = { config: gw.config, logger: silentLogger, credentials, uploads };
+    app.use(buildRouter({ dialect: { ...dialect, handlers }, table, prefix }, deps).routes());
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}${prefix}`;
     return {
+      base,
       call: async (method: Method, path: string, headers: Record<string, string> = {}) => {
         const hasBody = method !== 'GET' && method !== 'DELETE';
         const res = await fetch(base + concrete(path), {
@@ -198,7 +204,7 @@ describe('the four dialects as clients see them', () => {
     const table: RouteTable = {
       dialect: name,
       base: '/',
-      routes: paths.map((path, i) => ({ method: 'GET', path, operation: `probe${i}`, ...(status[path] ? { status: status[path] } : {}) })),
+      routes: paths.map((path, i) => ({ ...PUBLIC, method: 'GET', path, operation: `probe${i}`, ...(status[path] ? { status: status[path] } : {}) })),
     };
     const served = await serve(name, table, Object.fromEntries(paths.map((path, i) => [`probe${i}`, handlers[path]!])));
     return { get: (path: string, headers?: Record<string, string>) => served.call('GET', path, headers), close: served.close };
@@ -212,14 +218,21 @@ describe('the four dialects as clients see them', () => {
   });
 
   it.each(DIALECT_NAMES)('answers a malformed %s JSON body with 400 in its shape', async (name) => {
-    const route = loadRouteTable(name).routes.find((r) => r.method === 'POST')!;
-    const res = await fetch(urlOf(name, route.path), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"oops' });
-    expect(res.status).toBe(400);
-    expect(await res.json()).toEqual(ERROR_SHAPE[name](400, expect.any(String)));
+    const table: RouteTable = { dialect: name, base: '/', routes: [{ method: 'POST', path: '/echo', operation: 'echo', auth: ['none'], body: 'json' }] };
+    const served = await serve(name, table, { echo: async (ctx) => ctx.request.body });
+    try {
+      const res = await fetch(`${served.base}/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"oops' });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual(ERROR_SHAPE[name](400, expect.any(String)));
+    } finally {
+      await served.close();
+    }
   });
 
   it.each(DIALECT_NAMES)("scaffolds every %s route as 501 in the API's own error shape", async (name) => {
-    const table = loadRouteTable(name);
+    // The scaffolding, not the credentials, is under test: every route is made public.
+    const declared = loadRouteTable(name);
+    const table = { ...declared, routes: declared.routes.map((route) => ({ ...route, ...PUBLIC })) };
     const served = await serve(name, table, notImplementedHandlers(name), gw.config.dialects[name].prefix);
     try {
       for (const route of table.routes) {
@@ -269,6 +282,27 @@ describe('the four dialects as clients see them', () => {
     } finally {
       await p.close();
     }
+  });
+
+  it('tells an error after a stream opened inside the stream, in the dialect’s own style, then ends it', async () => {
+    const failingStream: Handler = async (ctx) => {
+      const sse = new SseWriter(ctx, gw.gateway.streams);
+      await sse.send({ event: 'message', data: 'first' });
+      throw notFound('task', 't1');
+    };
+    const read = async (name: DialectName) => {
+      const table: RouteTable = { dialect: name, base: '/', routes: [{ ...PUBLIC, method: 'GET', path: '/s', operation: 's' }] };
+      const served = await serve(name, table, { s: failingStream });
+      try {
+        return await (await fetch(`${served.base}/s`)).text();
+      } finally {
+        await served.close();
+      }
+    };
+    // bit-Agent's streams end with an `error` frame and their usual `close`.
+    expect(await read('bitagent')).toBe('event: message\ndata: first\n\nevent: error\ndata: task not found\n\nevent: close\ndata: close\n\n');
+    // A dialect without a stream style for errors just ends the stream.
+    expect(await read('agents-v1')).toBe('event: message\ndata: first\n\n');
   });
 
   it('renders Sage internal errors in English when the caller asks for it', async () => {

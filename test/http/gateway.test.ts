@@ -55,24 +55,42 @@ describe('gateway HTTP surface', () => {
   });
 
   it('refuses an oversized body and malformed JSON in the dialect shape, never with a 500', async () => {
+    const headers = { 'content-type': 'application/json', authorization: 'Bearer demo-token-alice' };
     const big = await fetch(`${gw.baseUrl}/api/v3/openapi/task/create`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers,
       body: JSON.stringify({ pad: 'x'.repeat(2 * 1024 * 1024) }),
     });
     expect(big.status).toBe(413);
     expect(await big.json()).toMatchObject({ code: '413' });
-    const broken = await fetch(`${gw.baseUrl}/openbee/api/workers`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: '{"name": ',
-    });
+    const broken = await fetch(`${gw.baseUrl}/api/v1/messages`, { method: 'POST', headers, body: '{"name": ' });
     expect(broken.status).toBe(400);
-    expect(Object.keys((await broken.json()) as object)).toEqual(['error']);
+    expect(await broken.json()).toEqual({ success: false, error: expect.stringMatching(/^请求参数错误/) });
   });
 });
 
 describe('gateway boot checks and listeners', () => {
+  it('signs cookies with the configured keys, else with keys derived from the store-kept signing key', async () => {
+    const configured = ['k'.repeat(40), 'old-'.padEnd(40, 'o')];
+    const withKeys = await startTestGateway({ configure: (raw) => (raw.server.cookie_keys = configured) });
+    expect(withKeys.gateway.cookieKeys).toEqual(configured);
+    await withKeys.stop();
+    await expect(startTestGateway({ configure: (raw) => (raw.server.cookie_keys = ['short']) })).rejects.toThrow(/cookie_keys/);
+
+    // Instances sharing the data (here: one restarted on it) derive the same key; other data, another key.
+    const dataDir = mkdtempSync(join(tmpdir(), 'sb-cookie-'));
+    const first = await startTestGateway({ dataDir });
+    const derived = first.gateway.cookieKeys;
+    await first.stop();
+    const again = await startTestGateway({ dataDir });
+    const other = await startTestGateway();
+    expect(derived).toHaveLength(1);
+    expect(again.gateway.cookieKeys).toEqual(derived);
+    expect(other.gateway.cookieKeys).not.toEqual(derived);
+    await again.stop();
+    await other.stop();
+  });
+
   it('refuses to boot when two dialects mounted on one listener have colliding routes', async () => {
     const boot = startTestGateway({ configure: (raw) => (raw.dialects.openbee.prefix = '') });
     await expect(boot).rejects.toThrow(/collides with/);

@@ -92,7 +92,10 @@ describe('hostile requests', () => {
         clearInterval(drip);
         resolve(out);
       });
-      socket.write('POST /api/v3/openapi/task/create HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{');
+      socket.write(
+        'POST /api/v3/openapi/task/create HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer demo-token-alice\r\n' +
+          'Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{',
+      );
     });
     const elapsed = Date.now() - started;
     expect(answer).toMatch(/^HTTP\/1\.1 408/);

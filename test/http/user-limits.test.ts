@@ -1,12 +1,13 @@
 /**
  * Per-user limits on the real gateway, as clients see them: running tasks
  * (shared by every API, since it is one user), open streams and uploads in
- * progress, each refused with the dialect's own 429 while other users go on,
- * and freed again when the work ends. Then a streaming client that stops
+ * progress (counted from their first byte), each refused with the dialect's
+ * own 429 while other users go on, and freed again when the work ends. Then a streaming client that stops
  * reading: dropped once its socket has stayed full for `stream_stall_ms`.
  */
+import { readdir } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { PassThrough } from 'node:stream';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/engine/records.js';
 import { until } from '../engine/harness.js';
@@ -128,8 +129,15 @@ describe('per-user limits', () => {
   });
 
   it('refuses an upload while the user has the most in progress, in each API’s shape, and keeps nothing of it', async () => {
-    const content = new PassThrough();
-    const inProgress = gw.gateway.engine.workspace.save(alice, { filename: 'slow.txt', content }, 'user_upload');
+    // An upload whose body is still arriving: headers and the first bytes sent, the rest held back.
+    const held = connect(gw.gateway.port(), '127.0.0.1');
+    held.on('error', () => undefined);
+    held.write(
+      'POST /api/v1/files/upload HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer demo-token-alice\r\n' +
+        'Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 1000000\r\n\r\n' +
+        '--b\r\nContent-Disposition: form-data; name="file"; filename="slow.txt"\r\n\r\nslow bytes',
+    );
+    await until(async () => gw.gateway.uploads.count('demo/alice') === 1);
     const form = (name: string) => {
       const data = new FormData();
       data.append('file', new Blob(['refused content']), name);
@@ -139,11 +147,13 @@ describe('per-user limits', () => {
     expect(await send(bitAgent('/common/file/upload'), { method: 'POST', headers: ALICE, body: form('b.txt') })).toEqual({ status: 429, body: BIT_AGENT_429 });
     expect((await send(`${gw.baseUrl}/api/v1/files/upload`, { method: 'POST', headers: BOB, body: form('bob.txt') })).status).toBe(200);
 
-    content.end('slow bytes');
-    expect((await inProgress).size).toBe('slow bytes'.length);
+    // The client gives up on the held upload: its place is free again.
+    held.destroy();
+    await until(async () => gw.gateway.uploads.count('demo/alice') === 0);
     expect((await send(`${gw.baseUrl}/api/v1/files/upload`, { method: 'POST', headers: ALICE, body: form('c.txt') })).status).toBe(200);
     const listing = (await send(`${gw.baseUrl}/api/v1/files`, { method: 'GET', headers: ALICE })).body as { items: { name: string }[] };
-    expect(listing.items.map((i) => i.name).sort()).toEqual(['c.txt', 'slow.txt']);
+    expect(listing.items.map((i) => i.name)).toEqual(['c.txt']);
+    expect(await readdir(join(gw.config.store.data_dir, 'spool'))).toEqual([]);
   });
 });
 

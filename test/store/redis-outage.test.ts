@@ -147,20 +147,25 @@ describe('the gateway on a paused Redis', () => {
 
   it('answers 503 in each dialect’s shape within a few seconds, stays up, and serves again after resuming', async () => {
     expect((await reply(agentsV1)).status).toBe(200);
+    const userToken = ((await reply(bitAgent)).body as { data: { access_token: string } }).data.access_token;
+    const withUserToken = () => fetch(`${gw.baseUrl}/api/v3/openapi/common/llm_names`, { headers: { authorization: `Bearer ${userToken}` } });
 
-    const { v1, bit, live, ready } = await whilePaused(redis, async () => {
+    const { v1, bit, jwt, live, ready } = await whilePaused(redis, async () => {
       const v1 = await reply(agentsV1);
       const bit = await reply(bitAgent);
+      // Checking a user token reads the store too (does the user still exist?): a 503, never a 401.
+      const jwt = await reply(withUserToken);
       // Outlast a reaper interval (engine.lease_ms) so background work meets the outage too.
       await new Promise((resolve) => setTimeout(resolve, gw.config.engine.lease_ms));
       const live = await fetch(`${gw.baseUrl}/healthz`);
       const ready = await fetch(`${gw.baseUrl}/readyz`);
-      return { v1, bit, live: live.status, ready: ready.status };
+      return { v1, bit, jwt, live: live.status, ready: ready.status };
     });
     console.log(`time to 503 while paused: agents-v1 ${v1.ms.toFixed(0)} ms, bit-agent ${bit.ms.toFixed(0)} ms`);
 
     expect(v1).toMatchObject({ status: 503, body: { success: false, error: '服务暂不可用' } });
     expect(bit).toMatchObject({ status: 503, body: { code: '503', message: 'store unavailable, try again shortly', data: null } });
+    expect(jwt).toMatchObject({ status: 503, body: { code: '503', data: null } });
     expect(v1.ms).toBeLessThan(CLIENT_BOUND_MS);
     expect(bit.ms).toBeLessThan(CLIENT_BOUND_MS);
     // The process is still up (liveness) and honest about the store (readiness).

@@ -73,6 +73,9 @@ function textOf(error: EngineError, ctx: RequestView): string {
       const clash = FILE_CLASH[String(error.detail.reason)];
       return clash ? `${clash}: ${String(error.detail.path)}` : BY_CODE.conflict;
     }
+    case 'unauthenticated':
+      // The mount's refusal says whether a token was there at all.
+      return error.detail.reason === 'missing' ? MISSING_TOKEN : INVALID_TOKEN;
     case 'not_implemented':
       // Names the operation, which is what an operator needs to see.
       return error.message;

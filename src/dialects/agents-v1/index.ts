@@ -4,27 +4,28 @@ import { conversationCreate } from './conversation-handlers.js';
 import { agentsV1Envelope } from './envelope.js';
 import { renderAgentsV1Error } from './errors.js';
 import { fileDownload, fileList, fileUpload } from './file-handlers.js';
-import { guarded } from './guard.js';
+import { asUser } from './guard.js';
 import { messageSend } from './message-handlers.js';
 import { taskCancel, taskPoll } from './task-handlers.js';
 
 /**
  * The Agents API v1 (`/api/v1/*`, specs/agents-v1.openapi.yaml): background
  * tasks polled for their events, and per-user files. Every operation needs a
- * bearer token; handlers return bodies without `success`, the envelope adds it.
+ * bearer token (declared in config/dialects/agents-v1.yaml, checked by the
+ * mount); handlers return bodies without `success`, the envelope adds it.
  */
-export const createAgentsV1Dialect: DialectFactory = ({ engine, config, bearer }) => ({
+export const createAgentsV1Dialect: DialectFactory = ({ engine, config }) => ({
   name: 'agents-v1',
   handlers: {
     // Any route of the table not implemented below answers 501 in this API's error shape.
     ...notImplementedHandlers('agents-v1'),
-    conversationCreate: guarded(bearer, conversationCreate(engine, config)),
-    messageSend: guarded(bearer, messageSend(engine, config)),
-    taskPoll: guarded(bearer, taskPoll(engine)),
-    taskCancel: guarded(bearer, taskCancel(engine)),
-    fileUpload: guarded(bearer, fileUpload(engine)),
-    fileList: guarded(bearer, fileList(engine)),
-    fileDownload: guarded(bearer, fileDownload(engine)),
+    conversationCreate: asUser(conversationCreate(engine, config)),
+    messageSend: asUser(messageSend(engine, config)),
+    taskPoll: asUser(taskPoll(engine)),
+    taskCancel: asUser(taskCancel(engine)),
+    fileUpload: asUser(fileUpload(engine)),
+    fileList: asUser(fileList(engine)),
+    fileDownload: asUser(fileDownload(engine)),
   },
   envelope: agentsV1Envelope,
   renderError: renderAgentsV1Error,

@@ -2,7 +2,7 @@ import { queryParam } from '../../http/request-params.js';
 import { forbidden } from '../../engine/errors.js';
 import type { Handler } from '../../http/dialect.js';
 import { abilityDetail, abilitySummary, nameMatches } from './abilities.js';
-import { authenticate, authenticateApiKey } from './authenticate.js';
+import { userOf, tenantOf } from '../../http/credentials.js';
 import type { BitAgentContext } from './context.js';
 import { page } from './envelope.js';
 import { fileView, saveUpload, sendFile } from './files.js';
@@ -16,8 +16,8 @@ export function basicHandlers(c: BitAgentContext): Record<string, Handler> {
      * (400), then that the key's tenant is the one named (403), so nothing
      * about a tenant is revealed to a caller without a valid key.
      */
-    userToken: async (ctx) => {
-      const tenant = await authenticateApiKey(ctx, c);
+    userToken: async (ctx, caller) => {
+      const tenant = tenantOf(caller);
       const body = objectBody(ctx);
       const userId = requiredText(body, 'user_id');
       const tenantCode = requiredText(body, 'tenant_code');
@@ -26,8 +26,8 @@ export function basicHandlers(c: BitAgentContext): Record<string, Handler> {
       return c.tokens.issue(tenant.code, userId);
     },
 
-    abilityPage: async (ctx) => {
-      const principal = await authenticate(ctx, c);
+    abilityPage: async (ctx, caller) => {
+      const principal = userOf(caller);
       const body = objectBody(ctx);
       const pageIndex = optionalInteger(body, 'page_index', 0, 0, 1_000_000);
       const pageSize = optionalInteger(body, 'page_size', 10, 1, 100);
@@ -40,25 +40,24 @@ export function basicHandlers(c: BitAgentContext): Record<string, Handler> {
       return page(matching.slice(start, start + pageSize).map(abilitySummary), matching.length);
     },
 
-    abilityDetail: async (ctx) => {
-      const principal = await authenticate(ctx, c);
+    abilityDetail: async (ctx, caller) => {
+      const principal = userOf(caller);
       const agent = await c.engine.directory.getAgent(principal, String(ctx.params.ability_id));
       return abilityDetail(agent, c.config);
     },
 
-    llmNames: async (ctx) => {
-      await authenticate(ctx, c);
+    llmNames: async () => {
       return c.config.models.map((model) => model.name);
     },
 
-    fileUpload: async (ctx) => {
-      const principal = await authenticate(ctx, c);
+    fileUpload: async (ctx, caller) => {
+      const principal = userOf(caller);
       return fileView(ctx, await saveUpload(ctx, c, principal));
     },
 
     /** Metadata, or with `?download=1` the bytes themselves (the `url` the metadata gives). */
-    fileInfo: async (ctx) => {
-      const principal = await authenticate(ctx, c);
+    fileInfo: async (ctx, caller) => {
+      const principal = userOf(caller);
       const file = await c.engine.workspace.byId(principal, String(ctx.params.file_id));
       const download = queryParam(ctx, 'download');
       if (download !== undefined && download !== '0' && download !== 'false') return sendFile(ctx, c, principal, file);

@@ -1,6 +1,5 @@
 import type { BitAgentConfig, Config } from '../../config/types.js';
 import type { Engine } from '../../engine/engine.js';
-import type { BearerAuth } from '../../http/bearer-auth.js';
 import type { Logger } from '../../log.js';
 import type { StreamHub } from '../../stream/stream-hub.js';
 import type { UserTokens } from './user-tokens.js';
@@ -12,7 +11,6 @@ export interface BitAgentContext {
   options: BitAgentConfig;
   logger: Logger;
   streams: StreamHub;
-  bearer: BearerAuth;
   tokens: UserTokens;
 }
 

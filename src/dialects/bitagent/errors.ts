@@ -14,12 +14,13 @@ const NOT_FOUND: Record<string, string> = {
  */
 export function renderBitAgentError(error: EngineError): ErrorReply {
   const status = error.status;
-  const body = { code: String(status), message: messageOf(error), data: null };
+  const body = { code: String(status), message: errorMessage(error), data: null };
   // Tells HTTP clients which scheme to retry with (RFC 6750).
   return status === 401 ? { status, body, headers: { 'WWW-Authenticate': 'Bearer' } } : { status, body };
 }
 
-function messageOf(error: EngineError): string {
+/** What this API says of an error (also inside a stream). */
+export function errorMessage(error: EngineError): string {
   if (error.code === 'internal') return 'internal server error';
   if (error.code === 'not_found') return NOT_FOUND[String(error.detail.what)] ?? error.message;
   return error.message;

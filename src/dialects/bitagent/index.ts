@@ -1,36 +1,44 @@
+import { EngineError } from '../../engine/errors.js';
+import { bearerToken } from '../../http/credentials.js';
 import type { DialectFactory } from '../../http/dialect.js';
-import type { BearerAuth } from '../../http/bearer-auth.js';
+import { formatSse } from '../../stream/sse.js';
 import { basicHandlers } from './basic-handlers.js';
 import type { BitAgentContext } from './context.js';
 import { bitAgentEnvelope } from './envelope.js';
-import { renderBitAgentError } from './errors.js';
+import { errorMessage, renderBitAgentError } from './errors.js';
 import { sessionHandlers } from './session-handlers.js';
 import { taskHandlers } from './task-handlers.js';
 import { UserTokens } from './user-tokens.js';
 
-/** Gateways whose shared bearer verifiers already know bit-Agent user tokens (a dialect may be built twice). */
-const registered = new WeakSet<BearerAuth>();
-
 /**
- * The bit-Agent OpenAPI (`/v3/openapi/*`). Its user tokens are also added to
- * the gateway's shared bearer verifiers, so the user a token names is the
- * same user in every API the gateway speaks.
+ * The bit-Agent OpenAPI (`/v3/openapi/*`). Its user tokens are a credential
+ * kind of the gateway (`bitagent_token`), so the user a token names is the
+ * same user in every API whose routes accept it. An expired or tampered
+ * user token is refused with its reason; any other token is left to the
+ * other kinds a route lists.
  */
-export const createBitAgentDialect: DialectFactory = ({ engine, config, logger, streams, bearer }) => {
+export const createBitAgentDialect: DialectFactory = ({ engine, config, logger, streams, credentials }) => {
   const options = config.dialects.bitagent;
   const tokens = new UserTokens(engine, options.token_ttl_seconds);
-  if (!registered.has(bearer)) {
-    registered.add(bearer);
-    bearer.add(async (token) => {
+  credentials.register('bitagent_token', {
+    label: 'access token',
+    read: (request, places) => bearerToken(request, places),
+    verify: async (token) => {
       const checked = await tokens.check(token);
-      return checked.kind === 'valid' ? checked.principal : undefined;
-    });
-  }
-  const c: BitAgentContext = { engine, config, options, logger, streams, bearer, tokens };
+      if (checked.kind === 'refused') throw new EngineError('unauthenticated', checked.reason, { reason: 'refused' });
+      return checked.kind === 'valid' ? { kind: 'user', principal: checked.principal } : undefined;
+    },
+  });
+  const c: BitAgentContext = { engine, config, options, logger, streams, tokens };
   return {
     name: 'bitagent',
     handlers: { ...basicHandlers(c), ...taskHandlers(c), ...sessionHandlers(c) },
     envelope: bitAgentEnvelope,
     renderError: renderBitAgentError,
+    // Headers are sent: the failure is told inside the stream, in the words of this API's errors, then `close`.
+    streamError: async (error, stream) => {
+      await stream.write(formatSse({ event: 'error', data: errorMessage(error) }));
+      await stream.write(formatSse({ event: 'close', data: 'close' }));
+    },
   };
 };

@@ -3,7 +3,7 @@ import { EngineError, forbidden, invalid, notFound } from '../../engine/errors.j
 import type { Agent, Conversation, Principal } from '../../engine/records.js';
 import type { StoredFile } from '../../engine/workspace.js';
 import type { Handler } from '../../http/dialect.js';
-import { authenticate } from './authenticate.js';
+import { userOf } from '../../http/credentials.js';
 import type { BitAgentContext } from './context.js';
 import { TEXT_INLINE_BYTES, isTextLike, readUpload } from './files.js';
 import { objectBody, optionalString, optionalStringList, requiredText } from './request-fields.js';
@@ -29,8 +29,8 @@ function sessionMetaOf(conversation: Conversation): SessionMeta | undefined {
 /** Sessions: conversations with the agent the config names for them. */
 export function sessionHandlers(c: BitAgentContext): Record<string, Handler> {
   return {
-    sessionCreate: async (ctx) => {
-      const principal = await authenticate(ctx, c);
+    sessionCreate: async (ctx, caller) => {
+      const principal = userOf(caller);
       const clientId = requiredText(objectBody(ctx), 'client_id');
       const agent = await sessionAgent(c, principal);
       const meta: SessionMeta = { client_id: clientId, files: [] };
@@ -39,8 +39,8 @@ export function sessionHandlers(c: BitAgentContext): Record<string, Handler> {
     },
 
     /** One turn of the session, streamed like a task (`X-Task-Id` names the task for a later resume). */
-    sessionChat: async (ctx) => {
-      const principal = await authenticate(ctx, c);
+    sessionChat: async (ctx, caller) => {
+      const principal = userOf(caller);
       const body = objectBody(ctx);
       const sessionId = requiredText(body, 'session_id', 1, 256);
       const clientId = requiredText(body, 'client_id');
@@ -66,8 +66,8 @@ export function sessionHandlers(c: BitAgentContext): Record<string, Handler> {
       return streamTask(ctx, c, principal, task, { 'X-Task-Id': task.id, 'Access-Control-Expose-Headers': 'X-Task-Id' });
     },
 
-    sessionSpaceView: async (ctx) => {
-      const principal = await authenticate(ctx, c);
+    sessionSpaceView: async (ctx, caller) => {
+      const principal = userOf(caller);
       const sessionId = queryParam(ctx, 'session_id')?.trim();
       if (!sessionId) throw invalid('session_id is required', { field: 'session_id' });
       const conversation = await c.engine.conversations.get(principal, sessionId);

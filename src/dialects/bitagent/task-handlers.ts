@@ -2,7 +2,7 @@ import { queryParam } from '../../http/request-params.js';
 import { EngineError, conflict, invalid, quote } from '../../engine/errors.js';
 import type { Principal, Task } from '../../engine/records.js';
 import type { Handler } from '../../http/dialect.js';
-import { authenticate } from './authenticate.js';
+import { userOf } from '../../http/credentials.js';
 import type { BitAgentContext } from './context.js';
 import { checkInputs, inputsAsText } from './input-schema.js';
 import { objectBody, optionalBoolean, optionalObject, optionalString, requiredText, type Fields } from './request-fields.js';
@@ -15,8 +15,8 @@ const EXECUTOR_TYPES = ['cloud', 'client'] as const;
 /** Task management: create, detail, cancel, stream and space view. */
 export function taskHandlers(c: BitAgentContext): Record<string, Handler> {
   return {
-    taskCreate: async (ctx) => {
-      const principal = await authenticate(ctx, c);
+    taskCreate: async (ctx, caller) => {
+      const principal = userOf(caller);
       const body = objectBody(ctx);
       const abilityId = requiredText(body, 'ability_id', 1, 256);
       const executorType = body.executor_type;
@@ -54,14 +54,14 @@ export function taskHandlers(c: BitAgentContext): Record<string, Handler> {
       return task.id;
     },
 
-    taskDetail: async (ctx) => {
-      const principal = await authenticate(ctx, c);
+    taskDetail: async (ctx, caller) => {
+      const principal = userOf(caller);
       const task = await c.engine.tasks.get(principal, String(ctx.params.task_id));
       return detailOf(c, principal, task);
     },
 
-    taskCancel: async (ctx) => {
-      const principal = await authenticate(ctx, c);
+    taskCancel: async (ctx, caller) => {
+      const principal = userOf(caller);
       const task = await c.engine.tasks.get(principal, String(ctx.params.task_id));
       if (task.state !== 'pending' && task.state !== 'running') {
         throw conflict(`the task has already ended (${stateOf(task)}); only waiting or running tasks can be cancelled`, { state: stateOf(task) });
@@ -70,14 +70,14 @@ export function taskHandlers(c: BitAgentContext): Record<string, Handler> {
       return after.id;
     },
 
-    taskStream: async (ctx) => {
-      const principal = await authenticate(ctx, c);
+    taskStream: async (ctx, caller) => {
+      const principal = userOf(caller);
       const task = await c.engine.tasks.get(principal, String(ctx.params.task_id));
       return streamTask(ctx, c, principal, task);
     },
 
-    taskSpaceView: async (ctx) => {
-      const principal = await authenticate(ctx, c);
+    taskSpaceView: async (ctx, caller) => {
+      const principal = userOf(caller);
       const taskId = queryParam(ctx, 'task_id')?.trim();
       if (!taskId) throw invalid('task_id is required', { field: 'task_id' });
       const { tracker } = await replayTask(c, principal, taskId);

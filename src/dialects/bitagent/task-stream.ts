@@ -1,7 +1,6 @@
 import { queryParam } from '../../http/request-params.js';
 import type Koa from 'koa';
 import { userKey } from '../../engine/directory.js';
-import { EngineError } from '../../engine/errors.js';
 import type { Principal, Task } from '../../engine/records.js';
 import { followTask } from '../../stream/follow.js';
 import { SseWriter, formatSse } from '../../stream/sse.js';
@@ -29,31 +28,25 @@ export async function streamTask(
   const seen = resumePoint(ctx);
   const sse = new SseWriter(ctx, c.streams, { owner: userKey(principal.tenant, principal.userId), headers });
   const tracker = new StepTracker(task.id);
-  try {
-    await followTask({
-      engine: c.engine,
-      principal,
-      taskId: task.id,
-      from: 0,
-      writer: sse.writer,
-      onEvent: async (event) => {
-        const frames = tracker.apply(event);
-        const last = frames.length - 1;
-        const text = frames
-          .map((f, i) => ({ ...f, position: i, id: i === last ? `${event.offset}` : `${event.offset}.${i}` }))
-          .filter((f) => !seen || event.offset > seen.offset || (event.offset === seen.offset && f.position > seen.position))
-          .map((f) => formatSse({ event: f.event, data: f.data, id: f.id }))
-          .join('');
-        if (text) await sse.writer.write(text);
-      },
-      onEnd: () => sse.send({ event: 'close', data: 'close' }),
-    });
-  } catch (err) {
-    // Headers are sent: the failure can only be told inside the stream.
-    if (!(err instanceof EngineError)) c.logger.warn({ err, taskId: task.id }, 'task stream failed');
-    await sse.send({ event: 'error', data: err instanceof EngineError ? err.message : 'the stream failed' });
-    await sse.end({ event: 'close', data: 'close' });
-  }
+  // A failure once the stream is open is told in it by the dialect's `streamError`.
+  await followTask({
+    engine: c.engine,
+    principal,
+    taskId: task.id,
+    from: 0,
+    writer: sse.writer,
+    onEvent: async (event) => {
+      const frames = tracker.apply(event);
+      const last = frames.length - 1;
+      const text = frames
+        .map((f, i) => ({ ...f, position: i, id: i === last ? `${event.offset}` : `${event.offset}.${i}` }))
+        .filter((f) => !seen || event.offset > seen.offset || (event.offset === seen.offset && f.position > seen.position))
+        .map((f) => formatSse({ event: f.event, data: f.data, id: f.id }))
+        .join('');
+      if (text) await sse.writer.write(text);
+    },
+    onEnd: () => sse.send({ event: 'close', data: 'close' }),
+  });
   return undefined;
 }
 
