@@ -117,6 +117,13 @@ export const configSchema = closed(
         // Signs the tokens the gateway issues. When unset, a random key is made once and kept in the
         // store, so every instance sharing the store (and a restart of a durable one) agrees on it.
         jwt_secret: { type: 'string', minLength: 32 },
+        session_idle_seconds: { type: 'integer', minimum: 60, default: 30 * 60 },
+        session_absolute_seconds: { type: 'integer', minimum: 60, default: 7 * 24 * 3600 },
+        refresh_token_ttl_seconds: { type: 'integer', minimum: 60, default: 30 * 24 * 3600 },
+        refresh_token_rotation: { type: 'boolean', default: true },
+        login_failures_per_account: { type: 'integer', minimum: 1, default: 10 },
+        login_failures_per_address: { type: 'integer', minimum: 1, default: 50 },
+        login_window_seconds: { type: 'integer', minimum: 1, default: 15 * 60 },
       },
       [],
       { default: {} },
@@ -131,7 +138,7 @@ export const configSchema = closed(
         tenants: {
           type: 'array',
           default: [],
-          items: closed({ code: { type: 'string', minLength: 1, maxLength: 128 }, name: str, api_keys: strList }, [
+          items: closed({ code: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9._~-]+$' }, name: str, api_keys: strList }, [
             'code',
             'name',
           ]),

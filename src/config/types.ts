@@ -143,7 +143,20 @@ export interface Config {
   models: ModelConfig[];
   default_model: string;
   dialects: { sage: DialectConfig; bitagent: BitAgentConfig; 'agents-v1': AgentsV1Config; openbee: DialectConfig };
-  auth: { jwt_secret?: string };
+  auth: {
+    jwt_secret?: string;
+    /** A login session unused this long ends (sliding). */
+    session_idle_seconds: number;
+    /** A login session ends this long after it began, however busy. */
+    session_absolute_seconds: number;
+    refresh_token_ttl_seconds: number;
+    /** Each use of a refresh token returns a new one; reusing a used one ends its whole login. */
+    refresh_token_rotation: boolean;
+    /** Failed logins allowed per account, then per client address, within `login_window_seconds` (429 beyond). */
+    login_failures_per_account: number;
+    login_failures_per_address: number;
+    login_window_seconds: number;
+  };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   bootstrap: {
     tenants: TenantSeed[];

@@ -1,22 +1,48 @@
-import type { Store } from '../store/store.js';
-import { forbidden, notFound, unauthenticated } from './errors.js';
+import { randomBytes } from 'node:crypto';
+import type { IndexPage, Store } from '../store/store.js';
+import { Agents, type AgentPatch, type NewAgent } from './agents.js';
+import { unauthenticated } from './errors.js';
 import type { Agent, Credential, Principal, Tenant, User } from './records.js';
-import { safeEqual, sha256, verifyPassword } from './secrets.js';
+import { safeEqual, sha256 } from './secrets.js';
+import { allMembers, requireAdmin, scopedKey, Users, type NewUser, type UserPatch, type UserView } from './users.js';
+
+export { userKey } from './users.js';
 
 /** Record collections and listings this module owns. */
-const C = { tenant: 'tenant', user: 'user', cred: 'cred', username: 'username', agent: 'agent' } as const;
-const agentsOf = (tenant: string) => `agents:${tenant}`;
-export const userKey = (tenant: string, userId: string) => `${tenant}/${userId}`;
+const C = { tenant: 'tenant', cred: 'cred' } as const;
+/** Hashes of a user's credentials, so revoking them all misses none. */
+const credsOf = (tenant: string, userId: string) => `creds:${scopedKey(tenant, userId)}`;
+/** Hashes of credentials the config declared, so a later boot can revoke the ones it dropped. */
+const CONFIG_CREDS = 'config-creds';
 
 /**
  * Tenants, users, credentials and agents: who may ask, and what they may ask
  * for. Credentials are looked up by the SHA-256 of the presented secret, so the
  * secret itself is never stored and never compared in variable time.
  */
-export class Directory {
-  constructor(private readonly store: Store) {}
+/** Ends every login of a user (their sessions, their refresh tokens): registered by the services that hold them. */
+export type EndLogins = (tenant: string, userId: string) => Promise<unknown>;
 
-  // ---- tenants and users ---------------------------------------------------
+export class Directory {
+  private readonly users: Users;
+  private readonly agents: Agents;
+  private readonly loginEnders: EndLogins[] = [];
+
+  constructor(private readonly store: Store) {
+    this.users = new Users(store);
+    this.agents = new Agents(store, this.users);
+  }
+
+  /** `end` runs for each user that is removed or whose password is changed or reset. */
+  onLoginsEnd(end: EndLogins): void {
+    this.loginEnders.push(end);
+  }
+
+  private async endLogins(tenant: string, userId: string): Promise<void> {
+    for (const end of this.loginEnders) await end(tenant, userId);
+  }
+
+  // ---- tenants -------------------------------------------------------------------
   async putTenant(tenant: Tenant): Promise<void> {
     await this.store.put(C.tenant, tenant.code, tenant);
   }
@@ -25,39 +51,84 @@ export class Directory {
     return (await this.store.get<Tenant>(C.tenant, code))?.value;
   }
 
-  async putUser(user: User): Promise<void> {
-    const previous = await this.getUser(user.tenant, user.id);
-    if (previous && previous.username !== user.username) await this.store.delete(C.username, previous.username);
-    await this.store.put(C.user, userKey(user.tenant, user.id), user);
-    await this.store.put(C.username, user.username, userKey(user.tenant, user.id));
+  // ---- users (engine-internal: no access checks) -----------------------------------
+  /** Writes a user as given (bootstrap); a username another user of the tenant holds is a conflict. */
+  putUser(user: User): Promise<void> {
+    return this.users.put(user);
   }
 
   /** Creates the user when it does not exist yet (first sight of a tenant's user id); returns it either way. */
-  async ensureUser(tenant: string, userId: string, now = Date.now()): Promise<User> {
-    const existing = await this.getUser(tenant, userId);
-    if (existing) return existing;
-    const user: User = { tenant, id: userId, username: userKey(tenant, userId), admin: false, createdAt: now };
-    const created = await this.store.put(C.user, userKey(tenant, userId), user, { ifVersion: 0 });
-    return created ? user : ((await this.getUser(tenant, userId)) ?? user);
+  ensureUser(tenant: string, userId: string, now = Date.now()): Promise<User> {
+    return this.users.ensure(tenant, userId, now);
   }
 
-  async getUser(tenant: string, userId: string): Promise<User | undefined> {
-    return (await this.store.get<User>(C.user, userKey(tenant, userId)))?.value;
+  getUser(tenant: string, userId: string): Promise<User | undefined> {
+    return this.users.get(tenant, userId);
   }
 
-  async findUserByUsername(username: string): Promise<User | undefined> {
-    const key = (await this.store.get<string>(C.username, username))?.value;
-    if (!key) return undefined;
-    return (await this.store.get<User>(C.user, key))?.value;
+  /** Usernames are unique per tenant, so a lookup names the tenant. */
+  findUserByUsername(tenant: string, username: string): Promise<User | undefined> {
+    return this.users.findByUsername(tenant, username);
   }
 
   principalOf(user: User, via: Principal['via']): Principal {
     return { tenant: user.tenant, userId: user.id, username: user.username, admin: user.admin, via };
   }
 
-  // ---- credentials -----------------------------------------------------------
+  /**
+   * Removes a user and every credential it holds (boot: a user the config
+   * dropped). The record goes first, so a credential a concurrent writer adds
+   * meanwhile proves no one.
+   */
+  async removeUser(tenant: string, userId: string): Promise<void> {
+    await this.users.remove(tenant, userId);
+    await this.revokeUserCredentials(tenant, userId);
+  }
+
+  /** Users the config declared at some boot and that were not removed since. */
+  configUsers(): Promise<{ tenant: string; userId: string }[]> {
+    return this.users.declaredByConfig();
+  }
+
+  // ---- user management (admins of the actor's tenant) ------------------------------
+  // Every method works in `actor.tenant` alone: another tenant's user id is "not found".
+  createUser(actor: Principal, input: NewUser, now = Date.now()): Promise<UserView> {
+    return this.users.create(actor, input, now);
+  }
+
+  updateUser(actor: Principal, userId: string, patch: UserPatch): Promise<UserView> {
+    return this.users.update(actor, userId, patch);
+  }
+
+  viewUser(actor: Principal, userId: string): Promise<UserView> {
+    return this.users.view(actor, userId);
+  }
+
+  listUsers(actor: Principal, page: IndexPage): Promise<{ items: UserView[]; total: number }> {
+    return this.users.list(actor, page);
+  }
+
+  async deleteUser(actor: Principal, userId: string): Promise<void> {
+    requireAdmin(actor);
+    await this.users.existing(actor.tenant, userId);
+    await this.removeUser(actor.tenant, userId);
+  }
+
+  /** The user's own change; the current password must be right (`forbidden` otherwise). Ends every login of the user. */
+  async changePassword(actor: Principal, currentPassword: string, newPassword: string): Promise<void> {
+    await this.users.changePassword(actor, currentPassword, newPassword);
+    await this.endLogins(actor.tenant, actor.userId);
+  }
+
+  /** An admin's reset; ends every login of the user. */
+  async resetPassword(actor: Principal, userId: string, password: string): Promise<void> {
+    await this.users.resetPassword(actor, userId, password);
+    await this.endLogins(actor.tenant, userId);
+  }
+
+  // ---- credentials -----------------------------------------------------------------
   async putCredential(secret: string, credential: Credential): Promise<void> {
-    await this.store.put(C.cred, sha256(secret), credential);
+    await this.storeCredential(sha256(secret), credential);
   }
 
   /** The credential a presented secret proves, if any. */
@@ -66,6 +137,60 @@ export class Directory {
     return credential && safeEqual(credential.kind, kind) ? credential : undefined;
   }
 
+  /** A new static bearer token for a user: their own, or any user of the tenant for an admin. Shown once. */
+  async issueToken(actor: Principal, userId = actor.userId, now = Date.now()): Promise<string> {
+    if (userId !== actor.userId) requireAdmin(actor);
+    await this.users.existing(actor.tenant, userId);
+    const token = `sbt_${randomBytes(32).toString('base64url')}`;
+    await this.storeCredential(sha256(token), { kind: 'token', tenant: actor.tenant, userId, source: 'runtime', createdAt: now });
+    return token;
+  }
+
+  /** Revokes one credential by the hash of its secret (revoking an absent one is not an error). */
+  async revokeCredentialHash(hash: string): Promise<void> {
+    const credential = (await this.store.get<Credential>(C.cred, hash))?.value;
+    await this.store.delete(C.cred, hash);
+    if (credential?.userId) await this.store.indexRemove(credsOf(credential.tenant, credential.userId), hash);
+    await this.store.indexRemove(CONFIG_CREDS, hash);
+  }
+
+  /**
+   * Revokes everything that proves the user: static tokens, password, and
+   * (through `onLoginsEnd`) their sessions and refresh tokens.
+   */
+  async revokeUserCredentials(tenant: string, userId: string): Promise<void> {
+    await this.endLogins(tenant, userId);
+    for (const hash of await allMembers(this.store, credsOf(tenant, userId))) {
+      const credential = (await this.store.get<Credential>(C.cred, hash))?.value;
+      // A token the config has since given to another user is theirs now.
+      if (credential?.tenant === tenant && credential.userId === userId) await this.revokeCredentialHash(hash);
+      else await this.store.indexRemove(credsOf(tenant, userId), hash);
+    }
+    if (await this.users.get(tenant, userId)) await this.users.clearPassword(tenant, userId);
+  }
+
+  /** Hashes of the credentials the config declared at some boot and that were not revoked since. */
+  configCredentialHashes(): Promise<string[]> {
+    return allMembers(this.store, CONFIG_CREDS);
+  }
+
+  /**
+   * Stores a credential and keeps its listings right: the owner's (indexed
+   * before the record exists, so no live credential is ever missing from it)
+   * and the config's. An unchanged credential keeps its `createdAt`.
+   */
+  private async storeCredential(hash: string, credential: Credential): Promise<void> {
+    const previous = (await this.store.get<Credential>(C.cred, hash))?.value;
+    const sameOwner = previous?.kind === credential.kind && previous.tenant === credential.tenant && previous.userId === credential.userId;
+    const next = { ...credential, createdAt: sameOwner ? previous.createdAt : credential.createdAt };
+    if (credential.userId) await this.store.indexAdd(credsOf(credential.tenant, credential.userId), hash, next.createdAt);
+    await this.store.put(C.cred, hash, next);
+    if (previous?.userId && !sameOwner) await this.store.indexRemove(credsOf(previous.tenant, previous.userId), hash);
+    if (credential.source === 'config') await this.store.indexAdd(CONFIG_CREDS, hash, next.createdAt);
+    else await this.store.indexRemove(CONFIG_CREDS, hash);
+  }
+
+  // ---- authentication ----------------------------------------------------------------
   /** A user's static bearer token → their principal; unknown tokens are refused. */
   async authenticateToken(token: string): Promise<Principal> {
     const credential = await this.findCredential(token, 'token');
@@ -82,47 +207,49 @@ export class Directory {
     return tenant;
   }
 
-  /** Username + password → principal. Always spends the KDF time, found or not. */
-  async authenticatePassword(username: string, password: string): Promise<Principal> {
-    const user = await this.findUserByUsername(username);
-    const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
-    if (!user || !user.passwordHash || !ok) throw unauthenticated('invalid username or password');
+  /** Tenant + username + password → principal. Always spends the KDF time, found or not. */
+  async authenticatePassword(tenant: string, username: string, password: string): Promise<Principal> {
+    const user = await this.users.verifyLogin(tenant, username, password);
+    if (!user) throw unauthenticated('invalid username or password');
     return this.principalOf(user, 'password');
   }
 
-  // ---- agents ------------------------------------------------------------------
-  async putAgent(agent: Agent): Promise<void> {
-    await this.store.put(C.agent, agent.id, agent);
-    await this.store.indexAdd(agentsOf(agent.tenant), agent.id, agent.createdAt);
+  // ---- agents --------------------------------------------------------------------------
+  /** Writes an agent as given (bootstrap), keyed by its tenant + id. */
+  putAgent(agent: Agent): Promise<void> {
+    return this.agents.put(agent);
   }
 
-  /** An agent of the principal's tenant; another tenant's agent is "not found", never "forbidden". */
-  async getAgent(principal: Principal, agentId: string): Promise<Agent> {
-    const agent = (await this.store.get<Agent>(C.agent, agentId))?.value;
-    if (!agent || agent.tenant !== principal.tenant) throw notFound('agent', agentId);
-    return agent;
+  /** An agent the principal may use; any other (another tenant's, a restricted one) is "not found". */
+  getAgent(principal: Principal, agentId: string): Promise<Agent> {
+    return this.agents.get(principal, agentId);
   }
 
-  async listAgents(principal: Principal, page: { offset: number; limit: number }): Promise<{ items: Agent[]; total: number }> {
-    const { members, total } = await this.store.indexRange(agentsOf(principal.tenant), page);
-    const items: Agent[] = [];
-    for (const id of members) {
-      const agent = (await this.store.get<Agent>(C.agent, id))?.value;
-      if (agent) items.push(agent);
-    }
-    return { items, total };
+  /** The agents the principal may use, oldest first; `total` counts those alone. */
+  listAgents(principal: Principal, page: IndexPage): Promise<{ items: Agent[]; total: number }> {
+    return this.agents.list(principal, page);
   }
 
-  /** Every agent of a tenant (small lists: config-declared agents). */
+  /** Every agent the principal may use (small lists). */
   async allAgents(principal: Principal): Promise<Agent[]> {
-    return (await this.listAgents(principal, { offset: 0, limit: 10_000 })).items;
+    return (await this.agents.list(principal, { offset: 0, limit: 10_000 })).items;
+  }
+
+  /** Any user may create an agent, which they then own; ids are unique within the tenant (`conflict`). */
+  createAgent(actor: Principal, input: NewAgent, now = Date.now()): Promise<Agent> {
+    return this.agents.create(actor, input, now);
+  }
+
+  /** By the owner or an admin (`forbidden` for others who can see it, `not_found` for those who cannot). */
+  updateAgent(actor: Principal, agentId: string, patch: AgentPatch, now = Date.now()): Promise<Agent> {
+    return this.agents.update(actor, agentId, patch, now);
+  }
+
+  deleteAgent(actor: Principal, agentId: string): Promise<void> {
+    return this.agents.remove(actor, agentId);
   }
 
   assertAdmin(principal: Principal): void {
-    if (!principal.admin) throw forbidden('administrator rights required');
+    requireAdmin(principal);
   }
 }
-
-/** A valid scrypt hash of a random string, so unknown usernames cost as much as wrong passwords. */
-const DUMMY_HASH =
-  'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$3q2+7wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';

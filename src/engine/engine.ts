@@ -6,8 +6,11 @@ import { applyBootstrap } from './bootstrap.js';
 import { Conversations } from './conversations.js';
 import { Directory } from './directory.js';
 import { INSTANCE_ID } from './ids.js';
+import { LoginThrottle } from './login-throttle.js';
 import { Reaper } from './reaper.js';
+import { RefreshTokens } from './refresh-tokens.js';
 import { TaskRunner } from './runner.js';
+import { Sessions } from './sessions.js';
 import { loadSigningKey } from './signing-key.js';
 import { Tasks } from './tasks.js';
 import { Workspace } from './workspace.js';
@@ -33,6 +36,9 @@ export class Engine {
   readonly runner: TaskRunner;
   readonly reaper: Reaper;
   readonly workspace: Workspace;
+  readonly sessions: Sessions;
+  readonly refreshTokens: RefreshTokens;
+  readonly loginThrottle: LoginThrottle;
   readonly store: Store;
   readonly config: Config;
 
@@ -46,6 +52,17 @@ export class Engine {
     this.tasks = new Tasks(deps.store, deps.config, this.directory, this.conversations, this.runner, instanceId);
     this.reaper = new Reaper(deps.store, deps.config, deps.logger, instanceId);
     this.workspace = new Workspace(deps.store, deps.config.store.data_dir, deps.config.server.upload_limit_bytes);
+    const { auth } = deps.config;
+    this.sessions = new Sessions(deps.store, { idleSeconds: auth.session_idle_seconds, absoluteSeconds: auth.session_absolute_seconds });
+    this.refreshTokens = new RefreshTokens(deps.store, { ttlSeconds: auth.refresh_token_ttl_seconds, rotation: auth.refresh_token_rotation });
+    const window = auth.login_window_seconds;
+    this.loginThrottle = new LoginThrottle(deps.store, {
+      account: { failures: auth.login_failures_per_account, windowSeconds: window },
+      address: { failures: auth.login_failures_per_address, windowSeconds: window },
+    });
+    // A removed user, or a changed password, ends every login at once.
+    this.directory.onLoginsEnd((tenant, userId) => this.sessions.revokeAllOf(tenant, userId));
+    this.directory.onLoginsEnd((tenant, userId) => this.refreshTokens.revokeAllOf(tenant, userId));
   }
 
   private key?: Uint8Array;

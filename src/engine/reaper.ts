@@ -3,6 +3,7 @@ import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
 import type { Task } from './records.js';
 import { ACTIVE_TASKS, TASK, finishTask, runLease } from './task-finish.js';
+import { unindexExpired } from './task-listings.js';
 
 export const RUNNER_LOST = 'the gateway instance running this task stopped before it finished';
 
@@ -30,8 +31,13 @@ export class Reaper {
     clearInterval(this.timer);
   }
 
-  /** One pass over the active tasks old enough to have taken their first lease. Returns how many it ended. */
+  /**
+   * One pass over the active tasks old enough to have taken their first lease,
+   * and over the finished ones whose records expired (out of their listings).
+   * Returns how many tasks it ended.
+   */
   async sweep(now = Date.now()): Promise<number> {
+    await unindexExpired(this.store, now);
     const candidates = await this.store.indexUpTo(ACTIVE_TASKS, now, 500);
     let ended = 0;
     for (const id of candidates) {

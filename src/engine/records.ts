@@ -28,8 +28,18 @@ export interface User {
   admin: boolean;
   /** scrypt hash (`scrypt$N$r$p$salt$hash`), absent for users who cannot log in with a password. */
   passwordHash?: string;
+  /**
+   * Hash of the password the config declares, kept so a boot can tell whether the
+   * config changed it (then it applies) or not (then a password the user chose since stays).
+   */
+  configPasswordHash?: string;
+  /** `config`: declared by the bootstrap config, which removes the user once it no longer declares it. */
+  source?: RecordSource;
   createdAt: number;
 }
+
+/** Where an identity came from: a boot revokes only what the config declared and then dropped. */
+export type RecordSource = 'config' | 'runtime';
 
 /** A secret that proves an identity, stored under the SHA-256 of the secret itself. */
 export interface Credential {
@@ -37,8 +47,13 @@ export interface Credential {
   tenant: string;
   /** The user a token belongs to; API keys belong to the tenant. */
   userId?: string;
+  /** Absent on credentials stored before sources were tracked (those all came from the config). */
+  source?: RecordSource;
   createdAt: number;
 }
+
+/** Who may use an agent besides its owner and the tenant's admins: the whole tenant, or the listed user ids. */
+export type AgentVisibility = 'tenant' | string[];
 
 export interface Agent {
   id: string;
@@ -52,11 +67,17 @@ export interface Agent {
   outputs?: Record<string, unknown>;
   workDir?: string;
   maxLoops: number;
+  /** The user who manages it; config agents have none and only admins manage them. */
+  owner?: string;
+  /** Absent reads as `tenant`. */
+  visibility?: AgentVisibility;
+  source?: RecordSource;
   createdAt: number;
   updatedAt: number;
 }
 
 export interface Conversation {
+  /** The id its client knows it by: unique per owner (tenant + user), not across owners. */
   id: string;
   tenant: string;
   userId: string;
@@ -95,6 +116,7 @@ export interface Task {
   tenant: string;
   userId: string;
   agentId: string;
+  /** The conversation's client id; with tenant and userId it names the conversation (./conversation-keys.ts). */
   conversationId: string;
   model: string;
   state: TaskState;

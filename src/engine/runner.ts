@@ -9,7 +9,8 @@ import type { Task } from './records.js';
 import { updateRecord } from './record-update.js';
 import { buildPrompt } from './prompt.js';
 import { ownerOf, recordInput } from './task-input.js';
-import { TASK, finishTask, queueOf, runLease, slotLease, slotsOf, type Outcome } from './task-finish.js';
+import { conversationKey } from './conversation-keys.js';
+import { TASK, conversationSlot, finishTask, queueOf, runLease, slotLease, slotsOf, type Outcome } from './task-finish.js';
 
 /** Why a run was aborted; the reason decides the final state. */
 export const CANCEL = 'cancelled by request';
@@ -50,8 +51,8 @@ export class TaskRunner {
   constructor(private readonly deps: RunnerDeps) {
     this.unlisten.push(deps.store.listen(CANCEL_CHANNEL, (taskId) => this.runs.get(taskId)?.controller.abort(CANCEL)));
     this.unlisten.push(
-      deps.store.listen(SLOT_CHANNEL, (conversationId) => {
-        for (const run of this.runs.values()) if (run.task.conversationId === conversationId) run.wake?.();
+      deps.store.listen(SLOT_CHANNEL, (freed) => {
+        for (const run of this.runs.values()) if (conversationKey(run.task) === freed) run.wake?.();
       }),
     );
   }
@@ -110,12 +111,16 @@ export class TaskRunner {
     }
     try {
       if (outcome.state !== 'succeeded' && emitted.text) {
-        await this.deps.conversations.addMessage(ownerOf(task), task.conversationId, { role: 'assistant', content: emitted.text, taskId: task.id });
+        // The partial answer is kept when it can be; a conversation deleted meanwhile must not keep the task from ending.
+        await this.deps.conversations
+          .addMessage(ownerOf(task), task.conversationId, { role: 'assistant', content: emitted.text, taskId: task.id })
+          .catch((err: unknown) => logger.warn({ err, taskId: task.id }, 'could not keep the partial answer'));
       }
       await finishTask(store, task, outcome, this.finishOptions());
     } finally {
       await store.release(runLease(task.id), this.deps.instanceId);
-      await store.publish(SLOT_CHANNEL, task.conversationId);
+      // Scoped like the slot, so only runs of this very conversation wake up.
+      await store.publish(SLOT_CHANNEL, conversationKey(task));
     }
   }
 
@@ -194,8 +199,8 @@ export class TaskRunner {
     try {
       for (;;) {
         if (controller.signal.aborted) throw new Error(String(controller.signal.reason));
-        const { members } = await store.indexRange(queueOf(task.conversationId), { offset: 0, limit: 1 });
-        if (members[0] === task.id && (await store.acquire(slotLease(task.conversationId), task.id, config.engine.lease_ms))) return;
+        const { members } = await store.indexRange(queueOf(task), { offset: 0, limit: 1 });
+        if (members[0] === task.id && (await store.acquire(slotLease(conversationSlot(task)), task.id, config.engine.lease_ms))) return;
         await new Promise<void>((resolve) => (run.wake = resolve));
       }
     } finally {

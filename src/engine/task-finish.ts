@@ -1,8 +1,10 @@
 import type { Store } from '../store/store.js';
+import { conversationKey, type ConversationRef } from './conversation-keys.js';
 import { userKey } from './directory.js';
 import type { EventInput, TaskState, Usage } from './events.js';
 import type { Task } from './records.js';
 import { updateRecord } from './record-update.js';
+import { unindexAt } from './task-indexes.js';
 
 export type FinalState = Extract<TaskState, 'succeeded' | 'failed' | 'cancelled'>;
 
@@ -16,8 +18,14 @@ export interface Outcome {
 export const TASK = 'task';
 export const ACTIVE_TASKS = 'tasks:active';
 export const runLease = (taskId: string) => `run:${taskId}`;
-export const slotLease = (conversationId: string) => `slot:${conversationId}`;
-export const queueOf = (conversationId: string) => `queue:${conversationId}`;
+export const slotLease = (name: string) => `slot:${name}`;
+/**
+ * The slot and the queue of a conversation, scoped to its owner like the
+ * conversation itself: two users with the same conversation id never wait
+ * for each other. The prefix keeps it apart from extra slots (`user:…`).
+ */
+export const conversationSlot = (ref: ConversationRef) => `conversation:${conversationKey(ref)}`;
+export const queueOf = (ref: ConversationRef) => `queue:${conversationKey(ref)}`;
 /** A user's local tasks that started and have not finished (see ./running-limit.ts). */
 export const runningOf = (tenant: string, userId: string) => `running:${userKey(tenant, userId)}`;
 const finishClaim = (taskId: string) => `finish:${taskId}`;
@@ -59,8 +67,9 @@ export async function finishTask(
     { ttlSeconds: opts.retentionSeconds },
   );
   await store.expireLog(task.id, opts.retentionSeconds);
+  await unindexAt(store, task, Date.now() + opts.retentionSeconds * 1000);
   await store.indexRemove(ACTIVE_TASKS, task.id);
-  await store.indexRemove(queueOf(task.conversationId), task.id);
+  await store.indexRemove(queueOf(task), task.id);
   await store.indexRemove(runningOf(task.tenant, task.userId), task.id);
   await releaseSlots(store, task);
   return true;
@@ -68,7 +77,7 @@ export async function finishTask(
 
 /** Every slot a task may hold (its conversation's, and its extra ones), each only if it still holds it. */
 export function slotsOf(task: Task): string[] {
-  return [slotLease(task.conversationId), ...(task.slots ?? []).map(slotLease)];
+  return [slotLease(conversationSlot(task)), ...(task.slots ?? []).map(slotLease)];
 }
 
 async function releaseSlots(store: Store, task: Task): Promise<void> {

@@ -1,6 +1,6 @@
 import type { Config } from '../config/types.js';
 import type { Store, Subscription } from '../store/store.js';
-import type { Conversations } from './conversations.js';
+import type { ConversationDependent, Conversations } from './conversations.js';
 import type { Directory } from './directory.js';
 import { userKey } from './directory.js';
 import { EngineError, conflict, invalid, notFound, quote } from './errors.js';
@@ -11,7 +11,9 @@ import { updateRecord } from './record-update.js';
 import { CANCEL_CHANNEL, type TaskRunner } from './runner.js';
 import { admitRunning } from './running-limit.js';
 import { recordInput } from './task-input.js';
-import { ACTIVE_TASKS, TASK, finishTask, queueOf, runLease, runningOf, slotLease } from './task-finish.js';
+import { ACTIVE_TASKS, TASK, conversationSlot, finishTask, queueOf, runLease, runningOf, slotLease } from './task-finish.js';
+import { indexTask, taskList, type TaskScope } from './task-indexes.js';
+import { forgetTask, listTasks } from './task-listings.js';
 
 export interface NewTask {
   agentId: string;
@@ -44,11 +46,10 @@ export interface EventPage {
   epoch: string;
 }
 
-const tasksOf = (p: Principal) => `tasks:${userKey(p.tenant, p.userId)}`;
 const idempotency = (p: Principal, key: string) => `idem:${userKey(p.tenant, p.userId)}:${key}`;
 
-/** Creating, reading, following and cancelling tasks, each scoped to its owner. */
-export class Tasks {
+/** Creating, reading, listing, following and cancelling tasks, each scoped to its owner. */
+export class Tasks implements ConversationDependent {
   constructor(
     private readonly store: Store,
     private readonly config: Config,
@@ -56,7 +57,10 @@ export class Tasks {
     private readonly conversations: Conversations,
     private readonly runner: TaskRunner,
     private readonly instanceId: string,
-  ) {}
+  ) {
+    // A conversation's tasks go with it, in every engine that has tasks.
+    conversations.onDelete(this);
+  }
 
   async create(principal: Principal, request: NewTask, now = Date.now()): Promise<Task> {
     const agent = await this.directory.getAgent(principal, request.agentId);
@@ -97,10 +101,13 @@ export class Tasks {
     const { engine } = this.config;
 
     const slots = request.exclusive ?? [];
+    const ref = { tenant: principal.tenant, userId: principal.userId, conversationId: conversation.id };
     if (executor === 'local') {
-      const wanted = engine.concurrency === 'reject' ? [conversation.id, ...slots] : slots;
+      // The conversation's slot is named by its client id in a refusal, like the other slots.
+      const own = { lease: conversationSlot(ref), shown: conversation.id };
+      const wanted = [...(engine.concurrency === 'reject' ? [own] : []), ...slots.map((name) => ({ lease: name, shown: name }))];
       await this.takeSlots(wanted, id);
-      if (engine.concurrency === 'enqueue') await this.store.indexAdd(queueOf(conversation.id), id, now);
+      if (engine.concurrency === 'enqueue') await this.store.indexAdd(queueOf(ref), id, now);
       await this.store.acquire(runLease(id), this.instanceId, engine.lease_ms);
     }
     const epoch = await this.store.createLog(id);
@@ -123,7 +130,7 @@ export class Tasks {
       meta: request.meta ?? {},
     };
     await this.store.put(TASK, id, task, { ifVersion: 0 });
-    await this.store.indexAdd(tasksOf(principal), id, now);
+    await indexTask(this.store, task);
     if (executor === 'local') await this.store.indexAdd(ACTIVE_TASKS, id, now);
     // A local task records its input when it starts (a queued task must not show up in the
     // history of the task ahead of it); a remote one records it now.
@@ -133,14 +140,14 @@ export class Tasks {
   }
 
   /** Takes every slot or none: on the first one held by another task, frees the rest and refuses. */
-  private async takeSlots(names: string[], taskId: string): Promise<void> {
+  private async takeSlots(slots: { lease: string; shown: string }[], taskId: string): Promise<void> {
     const taken: string[] = [];
-    for (const name of names) {
-      if (!(await this.store.acquire(slotLease(name), taskId, this.config.engine.lease_ms))) {
+    for (const { lease, shown } of slots) {
+      if (!(await this.store.acquire(slotLease(lease), taskId, this.config.engine.lease_ms))) {
         for (const held of taken) await this.store.release(slotLease(held), taskId);
-        throw conflict('another task is already running here', { slot: name });
+        throw conflict('another task is already running here', { slot: shown });
       }
-      taken.push(name);
+      taken.push(lease);
     }
   }
 
@@ -151,15 +158,28 @@ export class Tasks {
     return task;
   }
 
-  /** Newest first. */
-  async list(principal: Principal, page: { offset: number; limit: number }): Promise<{ items: Task[]; total: number }> {
-    const { members, total } = await this.store.indexRange(tasksOf(principal), { ...page, reverse: true });
-    const items: Task[] = [];
-    for (const id of members) {
-      const task = (await this.store.get<Task>(TASK, id))?.value;
-      if (task) items.push(task);
+  /**
+   * The principal's tasks, newest first: all, one agent's, or one
+   * conversation's (one they do not have is "not found").
+   */
+  async list(principal: Principal, page: { offset: number; limit: number }, scope: TaskScope = {}): Promise<{ items: Task[]; total: number }> {
+    if (scope.conversationId !== undefined) await this.conversations.get(principal, scope.conversationId);
+    return listTasks(this.store, principal, page, scope);
+  }
+
+  /** Stops (cancels) and then forgets every task of a conversation being deleted. */
+  async removeConversation(owner: Principal, conversationId: string): Promise<void> {
+    const list = taskList(owner, { conversationId });
+    for (;;) {
+      const { members } = await this.store.indexRange(list, { offset: 0, limit: 100 });
+      if (members.length === 0) return;
+      for (const id of members) {
+        const task = (await this.store.get<Task>(TASK, id))?.value;
+        if (task && (task.state === 'pending' || task.state === 'running')) await this.cancel(owner, id);
+        // A record already expired was taken out of its other listings by the reaper (or soon will be).
+        await forgetTask(this.store, task ?? { id, tenant: owner.tenant, userId: owner.userId, agentId: '', conversationId });
+      }
     }
-    return { items, total };
   }
 
   /**

@@ -8,8 +8,9 @@ import type { Conversation, Principal } from '../../engine/records.js';
  * share an id, so each instance hands out strictly increasing milliseconds
  * (borrowing the next one when the clock has not moved on), and the store's
  * create-if-absent settles races between instances: on a clash the next
- * millisecond is tried. The shape therefore always holds, and ids are unique
- * across every user and instance sharing the store.
+ * millisecond is tried. The shape therefore always holds, and a user's ids
+ * are unique across every instance sharing the store (conversations are
+ * scoped to their owner, so two users may hold the same id).
  */
 let lastMs = 0;
 

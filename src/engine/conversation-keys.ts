@@ -1,0 +1,46 @@
+import { userKey } from './directory.js';
+
+/** An owner (tenant + user) as far as storage keys care. */
+export interface Owner {
+  tenant: string;
+  userId: string;
+}
+
+/** A conversation as its owner's client knows it: the owner plus the id the client uses. */
+export interface ConversationRef extends Owner {
+  conversationId: string;
+}
+
+/**
+ * Joins key parts so that no two different part lists give one key: each part
+ * is URI-encoded, so the `/` between them never occurs inside one. Encoding
+ * also keeps `{` and `}` of client-chosen ids out of Redis hash tags.
+ */
+export const scopedKey = (...parts: string[]): string => parts.map(encodeURIComponent).join('/');
+
+/**
+ * The store key of a conversation (its record, messages, run slot and queue):
+ * its id scoped to its owner, so two users or tenants may each have one under
+ * the same client-chosen id and never reach, block or detect the other's.
+ */
+export const conversationKey = (ref: ConversationRef): string => scopedKey(ref.tenant, ref.userId, ref.conversationId);
+
+export type TimeSort = 'updated' | 'created';
+
+/**
+ * A listing of an owner's conversations, all of them or one agent's, by last
+ * activity or by creation. The all-of-them-by-activity name predates the
+ * others and is kept so stored listings stay valid.
+ */
+export function conversationList(owner: Owner, sort: TimeSort, agentId?: string): string {
+  if (agentId !== undefined) return `conversations-by-agent:${sort}:${scopedKey(owner.tenant, owner.userId, agentId)}`;
+  return sort === 'updated' ? `conversations:${userKey(owner.tenant, owner.userId)}` : `conversations-by-created:${scopedKey(owner.tenant, owner.userId)}`;
+}
+
+/** Every listing a conversation of `agentId` belongs to, with the time it is ranked by there. */
+export function conversationLists(owner: Owner, agentId: string): { list: string; sort: TimeSort }[] {
+  return (['updated', 'created'] as const).flatMap((sort) => [
+    { list: conversationList(owner, sort), sort },
+    { list: conversationList(owner, sort, agentId), sort },
+  ]);
+}
