@@ -1,5 +1,5 @@
 # Switchboard gateway image. Build: docker build -t switchboard .
-# Run:   docker run -p 8000:8000 switchboard
+# Run:   docker run -p 8000:8000 -v switchboard-data:/app/data switchboard   (sqlite store in /app/data)
 # Redis: docker run -e SWITCHBOARD_STORE=redis -e REDIS_URL=redis://redis:6379 switchboard
 FROM node:24-bookworm-slim AS build
 WORKDIR /app

@@ -72,7 +72,7 @@ export const configSchema = closed(
     ),
     store: closed(
       {
-        kind: { enum: ['memory', 'redis'], default: 'memory' },
+        kind: { enum: ['memory', 'sqlite', 'redis'], default: 'sqlite' },
         url: { type: 'string', default: 'redis://127.0.0.1:6379' },
         data_dir: { type: 'string', default: './data' },
         command_timeout_ms: { type: 'integer', minimum: 50, default: 3_000 },

@@ -113,7 +113,7 @@ export interface Config {
     cookie_keys?: string[];
   };
   store: {
-    kind: 'memory' | 'redis';
+    kind: 'memory' | 'sqlite' | 'redis';
     url: string;
     data_dir: string;
     /** Every store call fails (503 to the client) when the store has not answered within this. */

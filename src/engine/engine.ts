@@ -50,7 +50,7 @@ export class Engine {
     this.conversations = new Conversations(deps.store, this.directory);
     this.runner = new TaskRunner({ ...deps, instanceId, directory: this.directory, conversations: this.conversations });
     this.tasks = new Tasks(deps.store, deps.config, this.directory, this.conversations, this.runner, instanceId);
-    this.reaper = new Reaper(deps.store, deps.config, deps.logger, instanceId);
+    this.reaper = new Reaper(deps.store, deps.config, deps.logger);
     this.workspace = new Workspace(deps.store, deps.config.store.data_dir, deps.config.server.upload_limit_bytes);
     const { auth } = deps.config;
     this.sessions = new Sessions(deps.store, { idleSeconds: auth.session_idle_seconds, absoluteSeconds: auth.session_absolute_seconds });

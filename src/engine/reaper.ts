@@ -7,23 +7,35 @@ import { unindexExpired } from './task-listings.js';
 
 export const RUNNER_LOST = 'the gateway instance running this task stopped before it finished';
 
+/** Due entries read per round; a sweep reads rounds until none is left. */
+const BATCH = 500;
+
 /**
- * Finds tasks whose runner died (its lease lapsed without a finish) and ends
- * them as failed, so no task stays "running" forever. Every instance runs one;
- * `finishTask` makes sure only one of them ends a given task.
+ * Finds tasks whose runner died and ends them as failed, so no task stays
+ * "running" past its lease. Active tasks are listed by lease deadline (set
+ * at creation, moved on by every heartbeat), so a sweep reads exactly the
+ * ones that are due, however many are active, and a dead runner is noticed
+ * within a lease plus one sweep interval (at most a second). Every instance
+ * runs one; `finishTask` makes sure a task ends only once, and completes
+ * one whose ending a crash interrupted. Sweeps of one instance never overlap.
  */
 export class Reaper {
   private timer?: NodeJS.Timeout;
+  private sweeping = false;
 
   constructor(
     private readonly store: Store,
     private readonly config: Config,
     private readonly logger: Logger,
-    private readonly instanceId: string,
   ) {}
 
+  /** How often a sweep runs: a quarter of the lease, at most a second. */
+  get intervalMs(): number {
+    return Math.max(50, Math.min(1_000, Math.floor(this.config.engine.lease_ms / 4)));
+  }
+
   start(): void {
-    this.timer = setInterval(() => void this.sweep().catch((err: unknown) => this.logger.warn({ err }, 'reaper sweep failed')), this.config.engine.lease_ms);
+    this.timer = setInterval(() => void this.sweep().catch((err: unknown) => this.logger.warn({ err }, 'reaper sweep failed')), this.intervalMs);
     this.timer.unref();
   }
 
@@ -32,31 +44,44 @@ export class Reaper {
   }
 
   /**
-   * One pass over the active tasks old enough to have taken their first lease,
-   * and over the finished ones whose records expired (out of their listings).
-   * Returns how many tasks it ended.
+   * Ends every active task past its lease deadline whose runner is gone, and
+   * takes finished tasks whose records expired out of their listings.
+   * Returns how many tasks it ended (0 when a sweep is already running).
    */
   async sweep(now = Date.now()): Promise<number> {
-    await unindexExpired(this.store, now);
-    const candidates = await this.store.indexUpTo(ACTIVE_TASKS, now, 500);
-    let ended = 0;
-    for (const id of candidates) {
-      if (await this.store.holder(runLease(id))) continue;
-      const task = (await this.store.get<Task>(TASK, id))?.value;
-      if (!task || task.state === 'succeeded' || task.state === 'failed' || task.state === 'cancelled') {
-        await this.store.indexRemove(ACTIVE_TASKS, id);
-        continue;
+    if (this.sweeping) return 0;
+    this.sweeping = true;
+    try {
+      await unindexExpired(this.store, now);
+      let ended = 0;
+      for (;;) {
+        const due = await this.store.indexUpTo(ACTIVE_TASKS, now, BATCH);
+        for (const id of due) if (await this.reap(id, now)) ended++;
+        if (due.length < BATCH) return ended;
       }
-      const done = await finishTask(this.store, task, { state: 'failed', error: RUNNER_LOST }, {
-        eventLogCap: this.config.engine.event_log_cap,
-        retentionSeconds: this.config.engine.retention_seconds,
-        owner: this.instanceId,
-      });
-      if (done) {
-        ended++;
-        this.logger.warn({ taskId: id }, 'task ended: its runner is gone');
-      }
+    } finally {
+      this.sweeping = false;
     }
+  }
+
+  private async reap(id: string, now: number): Promise<boolean> {
+    const { engine } = this.config;
+    // Alive after all (its heartbeat has not moved the deadline yet): look again a lease later.
+    if (await this.store.holder(runLease(id))) {
+      await this.store.indexAdd(ACTIVE_TASKS, id, now + engine.lease_ms);
+      return false;
+    }
+    const task = (await this.store.get<Task>(TASK, id))?.value;
+    if (!task) {
+      // A create that died before storing its task, or a task deleted since.
+      await this.store.indexRemove(ACTIVE_TASKS, id);
+      return false;
+    }
+    const ended = await finishTask(this.store, task, { state: 'failed', error: RUNNER_LOST }, {
+      eventLogCap: engine.event_log_cap,
+      retentionSeconds: engine.retention_seconds,
+    });
+    if (ended) this.logger.warn({ taskId: id }, 'task ended: its runner is gone');
     return ended;
   }
 }

@@ -1,7 +1,7 @@
 import type { Config, ModelConfig } from '../config/types.js';
 import type { ChatMessage, Executor, Tool } from '../executors/executor.js';
 import type { Logger } from '../log.js';
-import type { Store } from '../store/store.js';
+import { FenceLostError, LogClosedError, type Fence, type Store } from '../store/store.js';
 import type { Conversations } from './conversations.js';
 import type { Directory } from './directory.js';
 import type { EventInput } from './events.js';
@@ -10,7 +10,7 @@ import { updateRecord } from './record-update.js';
 import { buildPrompt } from './prompt.js';
 import { ownerOf, recordInput } from './task-input.js';
 import { conversationKey } from './conversation-keys.js';
-import { TASK, conversationSlot, finishTask, queueOf, runLease, slotLease, slotsOf, type Outcome } from './task-finish.js';
+import { ACTIVE_TASKS, TASK, cancelFlag, conversationSlot, finishTask, isFinal, queueOf, runLease, slotLease, slotsOf, type Outcome } from './task-finish.js';
 
 /** Why a run was aborted; the reason decides the final state. */
 export const CANCEL = 'cancelled by request';
@@ -110,13 +110,19 @@ export class TaskRunner {
       clearInterval(heartbeat);
     }
     try {
-      if (outcome.state !== 'succeeded' && emitted.text) {
+      // A run that lost its lease writes nothing more: the task is someone else's to end.
+      if (outcome.state !== 'succeeded' && outcome.error !== LEASE_LOST && emitted.text) {
         // The partial answer is kept when it can be; a conversation deleted meanwhile must not keep the task from ending.
         await this.deps.conversations
           .addMessage(ownerOf(task), task.conversationId, { role: 'assistant', content: emitted.text, taskId: task.id })
           .catch((err: unknown) => logger.warn({ err, taskId: task.id }, 'could not keep the partial answer'));
       }
-      await finishTask(store, task, outcome, this.finishOptions());
+      const { event_log_cap: eventLogCap, retention_seconds: retentionSeconds } = config.engine;
+      await finishTask(store, task, outcome, { eventLogCap, retentionSeconds, fence: this.fenceOf(task) }).catch((err: unknown) => {
+        // Another instance took the task over (its lease lapsed here) or ended it: the ending is theirs.
+        if (!(err instanceof FenceLostError || err instanceof LogClosedError)) throw err;
+        logger.warn({ taskId: task.id, reason: err.message }, 'task run stopped: this instance no longer owns it');
+      });
     } finally {
       await store.release(runLease(task.id), this.deps.instanceId);
       // Scoped like the slot, so only runs of this very conversation wake up.
@@ -135,7 +141,7 @@ export class TaskRunner {
       if (event.type === 'message.started') emitted.text = '';
       if (event.type === 'message.delta') emitted.text += event.data.text;
       if (event.type === 'message.completed') emitted.text = event.data.text;
-      await store.append(task.id, event, config.engine.event_log_cap);
+      await store.append(task.id, event, config.engine.event_log_cap, this.fenceOf(task));
     };
     await emit({ type: 'task.started', data: { taskId: task.id, agentId: task.agentId, model: task.model } });
 
@@ -166,6 +172,8 @@ export class TaskRunner {
   }
 
   private failureOutcome(err: unknown, signal: AbortSignal): Outcome {
+    // The store refused a write: this run is no longer the task's (the finish will be refused too).
+    if (err instanceof FenceLostError || err instanceof LogClosedError) return { state: 'failed', error: LEASE_LOST };
     if (signal.aborted) {
       const reason = String(signal.reason);
       return reason === CANCEL ? { state: 'cancelled' } : { state: 'failed', error: reason };
@@ -174,19 +182,45 @@ export class TaskRunner {
     return message === CANCEL ? { state: 'cancelled' } : { state: 'failed', error: message };
   }
 
-  /** Renews the leases this run holds and picks up a cancel flag set by any instance. */
+  /**
+   * Renews the leases this run holds, moves its reaper deadline on, and picks
+   * up a cancel requested through any instance. It never reads or rewrites the
+   * task record: a heartbeat costs the same whatever the task holds.
+   */
   private async beat(run: LocalRun): Promise<void> {
     const { store, config, instanceId } = this.deps;
+    const id = run.task.id;
     try {
-      const held = await store.renew(runLease(run.task.id), instanceId, config.engine.lease_ms);
-      if (!held) run.controller.abort(LEASE_LOST);
-      for (const slot of slotsOf(run.task)) await store.renew(slot, run.task.id, config.engine.lease_ms);
-      const current = (await store.get<Task>(TASK, run.task.id))?.value;
-      if (current?.cancelRequested) run.controller.abort(CANCEL);
+      if (!(await store.renew(runLease(id), instanceId, config.engine.lease_ms))) {
+        run.controller.abort(LEASE_LOST);
+        return;
+      }
+      await store.indexAdd(ACTIVE_TASKS, id, Date.now() + config.engine.lease_ms);
+      for (const slot of slotsOf(run.task)) await store.renew(slot, id, config.engine.lease_ms);
+      if (await store.holder(cancelFlag(id))) run.controller.abort(CANCEL);
       run.wake?.();
     } catch (err) {
-      this.deps.logger.warn({ err, taskId: run.task.id }, 'task heartbeat failed');
+      this.deps.logger.warn({ err, taskId: id }, 'task heartbeat failed');
     }
+  }
+
+  /**
+   * Takes a task out of the head of the line when it will never run: its
+   * record is gone or final, and it has no runner (a create or a run that
+   * died between its steps). Without this a phantom would block the line.
+   */
+  private async dropPhantom(task: Task, headId: string): Promise<boolean> {
+    const { store } = this.deps;
+    if (await store.holder(runLease(headId))) return false;
+    const head = (await store.get<Task>(TASK, headId))?.value;
+    if (head && !isFinal(head)) return false;
+    await store.indexRemove(queueOf(task), headId);
+    return true;
+  }
+
+  /** Every write of a run is fenced by its lease: once the lease is lost, the store refuses them. */
+  private fenceOf(task: Task): Fence {
+    return { lease: runLease(task.id), owner: this.deps.instanceId };
   }
 
   /** Waits until this task is first in its conversation's line and holds the slot. */
@@ -200,6 +234,7 @@ export class TaskRunner {
       for (;;) {
         if (controller.signal.aborted) throw new Error(String(controller.signal.reason));
         const { members } = await store.indexRange(queueOf(task), { offset: 0, limit: 1 });
+        if (members[0] !== undefined && members[0] !== task.id && (await this.dropPhantom(task, members[0]))) continue;
         if (members[0] === task.id && (await store.acquire(slotLease(conversationSlot(task)), task.id, config.engine.lease_ms))) return;
         await new Promise<void>((resolve) => (run.wake = resolve));
       }
@@ -209,9 +244,5 @@ export class TaskRunner {
     }
   }
 
-  private finishOptions() {
-    const { config, instanceId } = this.deps;
-    return { eventLogCap: config.engine.event_log_cap, retentionSeconds: config.engine.retention_seconds, owner: instanceId };
-  }
 
 }

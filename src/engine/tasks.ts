@@ -11,7 +11,7 @@ import { updateRecord } from './record-update.js';
 import { CANCEL_CHANNEL, type TaskRunner } from './runner.js';
 import { admitRunning } from './running-limit.js';
 import { recordInput } from './task-input.js';
-import { ACTIVE_TASKS, TASK, conversationSlot, finishTask, queueOf, runLease, runningOf, slotLease } from './task-finish.js';
+import { ACTIVE_TASKS, TASK, abandonCreate, cancelFlag, conversationSlot, finishTask, isFinal, queueOf, runLease, runningOf, slotLease } from './task-finish.js';
 import { indexTask, taskList, type TaskScope } from './task-indexes.js';
 import { forgetTask, listTasks } from './task-listings.js';
 
@@ -102,15 +102,13 @@ export class Tasks implements ConversationDependent {
 
     const slots = request.exclusive ?? [];
     const ref = { tenant: principal.tenant, userId: principal.userId, conversationId: conversation.id };
-    if (executor === 'local') {
-      // The conversation's slot is named by its client id in a refusal, like the other slots.
-      const own = { lease: conversationSlot(ref), shown: conversation.id };
-      const wanted = [...(engine.concurrency === 'reject' ? [own] : []), ...slots.map((name) => ({ lease: name, shown: name }))];
-      await this.takeSlots(wanted, id);
-      if (engine.concurrency === 'enqueue') await this.store.indexAdd(queueOf(ref), id, now);
+    const local = executor === 'local';
+    // The run lease and the reaper's entry (due when the lease would lapse) come first: a
+    // create that dies anywhere after leaves nothing the reaper cannot find and clear.
+    if (local) {
       await this.store.acquire(runLease(id), this.instanceId, engine.lease_ms);
+      await this.store.indexAdd(ACTIVE_TASKS, id, now + engine.lease_ms);
     }
-    const epoch = await this.store.createLog(id);
     const task: Task = {
       id,
       tenant: principal.tenant,
@@ -125,13 +123,26 @@ export class Tasks implements ConversationDependent {
       executor,
       cancelRequested: false,
       slots,
-      epoch,
+      epoch: '',
       createdAt: now,
       meta: request.meta ?? {},
     };
-    await this.store.put(TASK, id, task, { ifVersion: 0 });
-    await indexTask(this.store, task);
-    if (executor === 'local') await this.store.indexAdd(ACTIVE_TASKS, id, now);
+    try {
+      if (local) {
+        // The conversation's slot is named by its client id in a refusal, like the other slots.
+        const own = { lease: conversationSlot(ref), shown: conversation.id };
+        const wanted = [...(engine.concurrency === 'reject' ? [own] : []), ...slots.map((name) => ({ lease: name, shown: name }))];
+        await this.takeSlots(wanted, id);
+        if (engine.concurrency === 'enqueue') await this.store.indexAdd(queueOf(ref), id, now);
+      }
+      task.epoch = await this.store.createLog(id);
+      await this.store.put(TASK, id, task, { ifVersion: 0 });
+      await indexTask(this.store, task);
+    } catch (err) {
+      // Refused or failed part-way: nothing of the task may hold a slot or a place in line.
+      if (local) await abandonCreate(this.store, task, this.instanceId);
+      throw err;
+    }
     // A local task records its input when it starts (a queued task must not show up in the
     // history of the task ahead of it); a remote one records it now.
     if (executor === 'remote') await recordInput(this.conversations, task);
@@ -185,24 +196,31 @@ export class Tasks implements ConversationDependent {
   /**
    * Asks the task to stop. A task that never started ends here and now; a
    * running one is flagged and signalled, and its runner (on whichever
-   * instance) aborts the model call. Cancelling a finished task changes nothing.
+   * instance) aborts the model call. Returns once the task has ended, so a
+   * read right after sees `cancelled` on every instance, or after a bounded
+   * wait (a lease and a second: by then its runner, or the reaper, has ended
+   * it) with the state it has then. Cancelling a finished task changes nothing.
    */
   async cancel(principal: Principal, id: string): Promise<Task> {
     const task = await this.get(principal, id);
-    if (task.state !== 'pending' && task.state !== 'running') return task;
+    if (isFinal(task)) return task;
+    const { engine } = this.config;
     await updateRecord<Task>(this.store, TASK, id, (t) => (t.cancelRequested ? undefined : { ...t, cancelRequested: true }));
+    // What the runner's heartbeat checks, should it miss the signal below (pub/sub is fire-and-forget).
+    await this.store.acquire(cancelFlag(id), 'requested', engine.lease_ms * 3);
     const running = task.executor === 'local' && (await this.store.holder(runLease(id)));
-    if (running) {
-      await this.store.publish(CANCEL_CHANNEL, id);
-      await this.runner.settled(id);
-    } else {
-      await finishTask(this.store, task, { state: 'cancelled' }, {
-        eventLogCap: this.config.engine.event_log_cap,
-        retentionSeconds: this.config.engine.retention_seconds,
-        owner: this.instanceId,
-      });
+    if (!running) {
+      await finishTask(this.store, task, { state: 'cancelled' }, { eventLogCap: engine.event_log_cap, retentionSeconds: engine.retention_seconds });
+      return this.get(principal, id);
     }
-    return this.get(principal, id);
+    await this.store.publish(CANCEL_CHANNEL, id);
+    await this.runner.settled(id);
+    const deadline = Date.now() + engine.lease_ms + 1_000;
+    for (;;) {
+      const current = await this.get(principal, id);
+      if (isFinal(current) || Date.now() > deadline) return current;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
   }
 
   /** A page of the task's events from `from` (an offset below the first kept event starts there). */

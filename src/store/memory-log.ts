@@ -9,6 +9,8 @@ export class MemoryLog {
   next = 0;
   /** When the log disappears (ms since epoch); `undefined` keeps it. */
   expiresAt: number | undefined;
+  /** Set by the store's `closeLog`: nothing is appended after. */
+  closed = false;
   // A deque as array + head index: trimming the oldest event is O(1), and the
   // array is compacted once the dead prefix outweighs the live part.
   private events: TaskEvent[] = [];
@@ -17,11 +19,12 @@ export class MemoryLog {
   constructor(readonly epoch: string) {}
 
   /** Rebuilds a log from a snapshot; `events` must be consecutive and end at `next - 1`. */
-  static restore(epoch: string, next: number, events: TaskEvent[], expiresAt: number | undefined): MemoryLog {
+  static restore(epoch: string, next: number, events: TaskEvent[], expiresAt: number | undefined, closed = false): MemoryLog {
     const log = new MemoryLog(epoch);
     log.next = next;
     log.events = events;
     log.expiresAt = expiresAt;
+    log.closed = closed;
     return log;
   }
 

@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { EventInput, TaskEvent } from '../engine/events.js';
 import { decodeEvent, deepFreeze, encodeEventInput, encodeStoredEvent } from './event-codec.js';
 import { Fanout } from './fanout.js';
+import { LocalSignals } from './local-signals.js';
 import { MemoryLog } from './memory-log.js';
 import { emptySnapshot, loadSnapshot, saveSnapshot, encodeScore, decodeScore, type MemorySnapshot } from './snapshot.js';
 import { SortedIndex } from './sorted-index.js';
-import { LogMissingError } from './store.js';
-import type { IndexPage, PutOptions, Store, Subscription, Versioned } from './store.js';
+import { FenceLostError, LogClosedError, LogMissingError } from './store.js';
+import type { Fence, IndexPage, LogInfo, PutOptions, Store, Subscription, Versioned } from './store.js';
 
 export interface StoreLogger {
   info(msg: string): void;
@@ -46,12 +47,13 @@ export class MemoryStore implements Store {
   private readonly listings = new Map<string, SortedIndex>();
   private readonly logs = new Map<string, MemoryLog>();
   private readonly leases = new Map<string, Lease>();
-  private readonly listeners = new Map<string, Set<(message: string) => void>>();
+  private readonly signals: LocalSignals;
   private readonly fanout: Fanout;
   private readonly sweeper: NodeJS.Timeout;
   private closed = false;
 
   constructor(private readonly options: MemoryStoreOptions = {}) {
+    this.signals = new LocalSignals('memory store', options.logger);
     this.fanout = new Fanout(
       async (logId, from, limit) => this.liveLog(logId)?.read(from, limit) ?? [],
       // Appends are in this process: live notification needs no setup.
@@ -137,14 +139,39 @@ export class MemoryStore implements Store {
     return log.epoch;
   }
 
-  async logInfo(logId: string): Promise<{ epoch: string; next: number; first: number } | undefined> {
+  async logInfo(logId: string): Promise<LogInfo | undefined> {
     const log = this.liveLog(logId);
-    return log ? { epoch: log.epoch, next: log.next, first: log.first } : undefined;
+    return log ? { epoch: log.epoch, next: log.next, first: log.first, closed: log.closed } : undefined;
   }
 
-  async append(logId: string, event: EventInput, cap: number): Promise<TaskEvent> {
+  async append(logId: string, event: EventInput, cap: number, fence?: Fence): Promise<TaskEvent> {
+    const log = this.openLog(logId);
+    if (log.closed) throw new LogClosedError(logId);
+    this.checkFence(fence);
+    return this.push(logId, log, event, cap);
+  }
+
+  // One synchronous step: nothing can interleave between the events, nor after them.
+  async closeLog(logId: string, events: EventInput[], cap: number, fence?: Fence): Promise<TaskEvent[] | undefined> {
+    const log = this.openLog(logId);
+    if (log.closed) return undefined;
+    this.checkFence(fence);
+    const appended = events.map((event) => this.push(logId, log, event, cap));
+    log.closed = true;
+    return appended;
+  }
+
+  private openLog(logId: string): MemoryLog {
     const log = this.liveLog(logId);
     if (!log) throw new LogMissingError(logId);
+    return log;
+  }
+
+  private checkFence(fence: Fence | undefined): void {
+    if (fence && this.liveLease(fence.lease)?.owner !== fence.owner) throw new FenceLostError(fence);
+  }
+
+  private push(logId: string, log: MemoryLog, event: EventInput, cap: number): TaskEvent {
     // Through JSON, like Redis: the stored event shares nothing with the caller's object.
     const stored = decodeEvent(encodeStoredEvent(encodeEventInput(event), log.next, Date.now()));
     log.append(stored, cap);
@@ -192,30 +219,11 @@ export class MemoryStore implements Store {
   // ---- signals ---------------------------------------------------------------
 
   async publish(channel: string, message: string): Promise<void> {
-    const listeners = this.listeners.get(channel);
-    if (!listeners) return;
-    // Delivered later, to the listeners present now, as a Redis PUBLISH would be.
-    for (const listener of [...listeners]) {
-      queueMicrotask(() => {
-        try {
-          listener(message);
-        } catch (error) {
-          this.options.logger?.warn(`memory store: listener on ${channel} threw: ${(error as Error).message}`);
-        }
-      });
-    }
+    this.signals.publish(channel, message);
   }
 
   listen(channel: string, onMessage: (message: string) => void): () => void {
-    // Wrapped so one function may listen twice and stop each listening separately.
-    const listener = (message: string): void => onMessage(message);
-    let listeners = this.listeners.get(channel);
-    if (!listeners) this.listeners.set(channel, (listeners = new Set()));
-    listeners.add(listener);
-    return () => {
-      listeners.delete(listener);
-      if (listeners.size === 0 && this.listeners.get(channel) === listeners) this.listeners.delete(channel);
-    };
+    return this.signals.listen(channel, onMessage);
   }
 
   // ---- lifecycle -------------------------------------------------------------
@@ -279,7 +287,7 @@ export class MemoryStore implements Store {
       out.listings.push({ list, entries: index.entries().map(([m, s]) => [m, encodeScore(s)]) });
     }
     for (const [id, log] of this.logs) {
-      out.logs.push({ id, epoch: log.epoch, next: log.next, events: log.all(), expiresAt: log.expiresAt });
+      out.logs.push({ id, epoch: log.epoch, next: log.next, events: log.all(), expiresAt: log.expiresAt, closed: log.closed });
     }
     for (const [name, lease] of this.leases) out.leases.push({ name, ...lease });
     return out;
@@ -297,7 +305,7 @@ export class MemoryStore implements Store {
       this.listings.set(list, index);
     }
     for (const l of snapshot.logs) {
-      this.logs.set(l.id, MemoryLog.restore(l.epoch, l.next, l.events.map(deepFreeze), l.expiresAt));
+      this.logs.set(l.id, MemoryLog.restore(l.epoch, l.next, l.events.map(deepFreeze), l.expiresAt, l.closed));
     }
     for (const { name, owner, expiresAt } of snapshot.leases) this.leases.set(name, { owner, expiresAt });
     // Whatever expired while the process was down goes now.

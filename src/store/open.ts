@@ -2,6 +2,7 @@ import type { Config } from '../config/types.js';
 import type { Logger } from '../log.js';
 import { MemoryStore, type StoreLogger } from './memory-store.js';
 import { RedisStore } from './redis-store.js';
+import { SqliteStore } from './sqlite-store.js';
 import type { Store } from './store.js';
 
 /** The store the config names, connected and ready (a memory store restores its snapshot). */
@@ -17,5 +18,6 @@ export async function openStore(config: Config, logger: Logger): Promise<Store> 
     }
     return store;
   }
+  if (config.store.kind === 'sqlite') return SqliteStore.open({ dataDir: config.store.data_dir, logger: storeLogger });
   return MemoryStore.open({ dataDir: config.store.data_dir, logger: storeLogger });
 }

@@ -36,25 +36,56 @@ return ARGV[1]
 `);
 
 /**
- * Appends one event; returns its stored JSON, or nil when the log is missing.
- * KEYS: meta, stream. ARGV: event JSON without offset/ts, cap, channel.
- * The offset comes from HINCRBY inside the script, so concurrent appends from
- * any number of instances get distinct, gap-free offsets, and the PUBLISH
- * order matches the offset order. The JSON is built by splicing rather than
- * cjson, which would reorder keys and round large numbers. A log already
- * under a retention TTL passes it on to a stream created after it was set.
+ * What both log-writing scripts run first and share. KEYS: meta, stream, and
+ * (fenced) the lease. ARGV[1] cap, ARGV[2] channel, ARGV[3] the fence owner
+ * ('' = unfenced). `refusal()` is nil when the write may go ahead, else the
+ * reply the script returns: false (no log), 'closed', or 'fence'.
+ * `push(json)` appends one event: its offset comes from HINCRBY inside the
+ * script, so concurrent appends from any number of instances get distinct,
+ * gap-free offsets, and the PUBLISH order matches the offset order. The JSON
+ * is built by splicing rather than cjson, which would reorder keys and round
+ * large numbers. A log already under a retention TTL passes it on to a
+ * stream created after it was set.
  */
-export const APPEND = new LuaScript(`
-if redis.call('EXISTS', KEYS[1]) == 0 then return false end
-local offset = redis.call('HINCRBY', KEYS[1], 'next', 1) - 1
-local t = redis.call('TIME')
-local ts = t[1] .. string.format('%03d', math.floor(tonumber(t[2]) / 1000))
-local json = '{"offset":' .. offset .. ',"ts":' .. ts .. ',' .. string.sub(ARGV[1], 2)
-redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[2], offset .. '-1', 'e', json)
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl > 0 and redis.call('PTTL', KEYS[2]) < 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
-redis.call('PUBLISH', ARGV[3], json)
-return json
+const LOG_WRITE = `
+local function refusal()
+  if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+  if redis.call('HEXISTS', KEYS[1], 'closed') == 1 then return 'closed' end
+  if ARGV[3] ~= '' and redis.call('GET', KEYS[3]) ~= ARGV[3] then return 'fence' end
+  return nil
+end
+local function push(event)
+  local offset = redis.call('HINCRBY', KEYS[1], 'next', 1) - 1
+  local t = redis.call('TIME')
+  local ts = t[1] .. string.format('%03d', math.floor(tonumber(t[2]) / 1000))
+  local json = '{"offset":' .. offset .. ',"ts":' .. ts .. ',' .. string.sub(event, 2)
+  redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[1], offset .. '-1', 'e', json)
+  local ttl = redis.call('PTTL', KEYS[1])
+  if ttl > 0 and redis.call('PTTL', KEYS[2]) < 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
+  redis.call('PUBLISH', ARGV[2], json)
+  return json
+end
+`;
+
+/** Appends one event (ARGV[4], JSON without offset/ts); returns its stored JSON or a refusal. */
+export const APPEND = new LuaScript(`${LOG_WRITE}
+local refused = refusal()
+if refused ~= nil then return refused end
+return push(ARGV[4])
+`);
+
+/**
+ * Appends the events ARGV[4..] and closes the log, in one step; returns their
+ * stored JSON, 'closed' when the log was closed before (nothing appended), or
+ * another refusal.
+ */
+export const CLOSE_LOG = new LuaScript(`${LOG_WRITE}
+local refused = refusal()
+if refused ~= nil then return refused end
+local out = {}
+for i = 4, #ARGV do out[#out + 1] = push(ARGV[i]) end
+redis.call('HSET', KEYS[1], 'closed', 1)
+return out
 `);
 
 /**

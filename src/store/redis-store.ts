@@ -6,10 +6,10 @@ import { Fanout } from './fanout.js';
 import type { StoreLogger } from './memory-store.js';
 import { ChannelMux } from './redis-channels.js';
 import { offsetOfStreamId, redisScore, RedisKeys, streamIdFrom } from './redis-keys.js';
-import { APPEND, CREATE_LOG, PUT_RECORD, RELEASE_LEASE, RENEW_LEASE } from './redis-scripts.js';
+import { APPEND, CLOSE_LOG, CREATE_LOG, PUT_RECORD, RELEASE_LEASE, RENEW_LEASE } from './redis-scripts.js';
 import { failFastOptions, guardEveryCall } from './redis-outage.js';
-import { LogMissingError } from './store.js';
-import type { IndexPage, PutOptions, Store, Subscription, Versioned } from './store.js';
+import { FenceLostError, LogClosedError, LogMissingError } from './store.js';
+import type { Fence, IndexPage, LogInfo, PutOptions, Store, Subscription, Versioned } from './store.js';
 
 export interface RedisStoreOptions {
   /** `redis://[user:pass@]host:port[/db]` */
@@ -126,23 +126,27 @@ export class RedisStore implements Store {
     return String(await CREATE_LOG.run(this.cmd, keys, [randomUUID()]));
   }
 
-  async logInfo(logId: string): Promise<{ epoch: string; next: number; first: number } | undefined> {
+  async logInfo(logId: string): Promise<LogInfo | undefined> {
     const tx = this.cmd.multi();
-    tx.hmget(this.keys.logMeta(logId), 'epoch', 'next');
+    tx.hmget(this.keys.logMeta(logId), 'epoch', 'next', 'closed');
     tx.xrange(this.keys.logStream(logId), '-', '+', 'COUNT', 1);
-    const [[epoch, nextText], oldest] = results(await tx.exec()) as [Array<string | null>, StreamEntry[]];
+    const [[epoch, nextText, closed], oldest] = results(await tx.exec()) as [Array<string | null>, StreamEntry[]];
     if (!epoch) return undefined;
     const next = Number(nextText);
     const firstId = oldest[0]?.[0];
-    return { epoch, next, first: firstId === undefined ? next : offsetOfStreamId(firstId) };
+    return { epoch, next, first: firstId === undefined ? next : offsetOfStreamId(firstId), closed: closed !== null };
   }
 
-  async append(logId: string, event: EventInput, cap: number): Promise<TaskEvent> {
-    const keys = [this.keys.logMeta(logId), this.keys.logStream(logId)];
-    const args = [encodeEventInput(event), Math.max(1, Math.floor(cap)), this.keys.logChannel(logId)];
-    const json = await APPEND.run(this.cmd, keys, args);
-    if (typeof json !== 'string') throw new LogMissingError(logId);
-    return decodeEvent(json);
+  async append(logId: string, event: EventInput, cap: number, fence?: Fence): Promise<TaskEvent> {
+    const reply = await APPEND.run(this.cmd, this.logWriteKeys(logId, fence), [...this.logWriteArgs(logId, cap, fence), encodeEventInput(event)]);
+    return decodeEvent(this.written(reply, logId, fence) as string);
+  }
+
+  async closeLog(logId: string, events: EventInput[], cap: number, fence?: Fence): Promise<TaskEvent[] | undefined> {
+    const args = [...this.logWriteArgs(logId, cap, fence), ...events.map(encodeEventInput)];
+    const reply = await CLOSE_LOG.run(this.cmd, this.logWriteKeys(logId, fence), args);
+    if (reply === 'closed') return undefined;
+    return (this.written(reply, logId, fence) as string[]).map(decodeEvent);
   }
 
   async read(logId: string, from: number, limit: number): Promise<TaskEvent[]> {
@@ -224,6 +228,23 @@ export class RedisStore implements Store {
   }
 
   // ---- internals -------------------------------------------------------------
+
+  private logWriteKeys(logId: string, fence: Fence | undefined): string[] {
+    const keys = [this.keys.logMeta(logId), this.keys.logStream(logId)];
+    return fence ? [...keys, this.keys.lease(fence.lease)] : keys;
+  }
+
+  private logWriteArgs(logId: string, cap: number, fence: Fence | undefined): Array<string | number> {
+    return [Math.max(1, Math.floor(cap)), this.keys.logChannel(logId), fence?.owner ?? ''];
+  }
+
+  /** A log-writing script's reply, or the error its refusal means. */
+  private written(reply: unknown, logId: string, fence: Fence | undefined): unknown {
+    if (reply === null || reply === undefined) throw new LogMissingError(logId);
+    if (reply === 'closed') throw new LogClosedError(logId);
+    if (reply === 'fence') throw new FenceLostError(fence!);
+    return reply;
+  }
 
   private watchLog(logId: string): Promise<void> {
     const handler = (message: string): void => {

@@ -13,7 +13,7 @@ export interface MemorySnapshot {
   records: Array<{ collection: string; id: string; version: number; value: unknown; expiresAt?: number }>;
   /** Scores that JSON cannot hold (±Infinity) are written as strings. */
   listings: Array<{ list: string; entries: Array<[member: string, score: number | string]> }>;
-  logs: Array<{ id: string; epoch: string; next: number; events: TaskEvent[]; expiresAt?: number }>;
+  logs: Array<{ id: string; epoch: string; next: number; events: TaskEvent[]; expiresAt?: number; closed?: boolean }>;
   leases: Array<{ name: string; owner: string; expiresAt: number }>;
 }
 

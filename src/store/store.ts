@@ -15,7 +15,7 @@ import type { EventInput, TaskEvent } from '../engine/events.js';
  *   that call took effect is then unknown.
  */
 export interface Store {
-  readonly kind: 'memory' | 'redis';
+  readonly kind: 'memory' | 'sqlite' | 'redis';
 
   // ---- records -----------------------------------------------------------
   /** Reads a record. `undefined` when absent or expired. */
@@ -47,15 +47,25 @@ export interface Store {
    * that exists returns the existing epoch.
    */
   createLog(logId: string): Promise<string>;
-  /** The log's epoch and next offset, or `undefined` when the log does not exist. */
-  logInfo(logId: string): Promise<{ epoch: string; next: number; first: number } | undefined>;
+  /** The log's epoch, next offset and whether it is closed, or `undefined` when the log does not exist. */
+  logInfo(logId: string): Promise<LogInfo | undefined>;
   /**
    * Appends one event with the next offset (0, 1, 2, …) and the current time,
    * and notifies subscribers on every instance. Concurrent appends get distinct,
    * gap-free offsets in a strict order. Keeps at most `cap` events (oldest
-   * dropped first). Throws `LogMissingError` when the log does not exist.
+   * dropped first). Throws `LogMissingError` when the log does not exist,
+   * `LogClosedError` once it is closed, and, with a `fence`, `FenceLostError`
+   * unless the fence's lease is held by its owner at that moment (checked in
+   * the same atomic step: a writer that lost its lease cannot slip one more in).
    */
-  append(logId: string, event: EventInput, cap: number): Promise<TaskEvent>;
+  append(logId: string, event: EventInput, cap: number, fence?: Fence): Promise<TaskEvent>;
+  /**
+   * Appends `events` and closes the log, all in one atomic step: the log's
+   * last events, written exactly once whoever calls and however many call at
+   * once. Returns the appended events, or `undefined` (appending nothing)
+   * when the log was already closed. Throws like `append` otherwise.
+   */
+  closeLog(logId: string, events: EventInput[], cap: number, fence?: Fence): Promise<TaskEvent[] | undefined>;
   /** Events with offset ≥ `from`, at most `limit`, in order. */
   read(logId: string, from: number, limit: number): Promise<TaskEvent[]>;
   /**
@@ -91,6 +101,22 @@ export interface Store {
   close(): Promise<void>;
 }
 
+export interface LogInfo {
+  epoch: string;
+  /** Offset the next event would get. */
+  next: number;
+  /** Offset of the oldest event still kept. */
+  first: number;
+  /** True once `closeLog` ran: nothing more is ever appended. */
+  closed: boolean;
+}
+
+/** A lease that must be held by `owner` for a write to happen (see `append`). */
+export interface Fence {
+  lease: string;
+  owner: string;
+}
+
 export interface Versioned<T> {
   value: T;
   version: number;
@@ -118,6 +144,21 @@ export class LogMissingError extends Error {
   constructor(readonly logId: string) {
     super(`event log ${logId} does not exist`);
     this.name = 'LogMissingError';
+  }
+}
+
+export class LogClosedError extends Error {
+  constructor(readonly logId: string) {
+    super(`event log ${logId} is closed`);
+    this.name = 'LogClosedError';
+  }
+}
+
+/** A fenced write whose lease had passed to someone else, or lapsed: the writer must stop. */
+export class FenceLostError extends Error {
+  constructor(readonly fence: Fence) {
+    super(`lease ${fence.lease} is no longer held by ${fence.owner}`);
+    this.name = 'FenceLostError';
   }
 }
 

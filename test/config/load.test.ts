@@ -26,9 +26,9 @@ function problemsOf(raw: unknown, env: NodeJS.ProcessEnv = {}): string[] {
 }
 
 describe('config loading', () => {
-  it('loads the shipped default with all four dialects, the memory store and the demo setup', () => {
+  it('loads the shipped default with all four dialects, the embedded sqlite store and the demo setup', () => {
     const config = loadConfigFile(DEFAULT_CONFIG_PATH, {});
-    expect(config.store.kind).toBe('memory');
+    expect(config.store.kind).toBe('sqlite');
     expect(config.server.port).toBe(8000);
     expect(Object.entries(config.dialects).map(([name, d]) => [name, d.enabled, d.prefix])).toEqual([
       ['sage', true, ''],
@@ -44,7 +44,7 @@ describe('config loading', () => {
   it('fills defaults for everything left out', () => {
     const config = parseConfig(minimal(), {});
     expect(config.server).toMatchObject({ host: '0.0.0.0', port: 8000, body_limit: '1mb' });
-    expect(config.store).toEqual({ kind: 'memory', url: 'redis://127.0.0.1:6379', data_dir: './data', command_timeout_ms: 3000 });
+    expect(config.store).toEqual({ kind: 'sqlite', url: 'redis://127.0.0.1:6379', data_dir: './data', command_timeout_ms: 3000 });
     expect(config.dialects['agents-v1']).toEqual({ enabled: true, prefix: '' });
     expect(config.bootstrap.users[0]).toMatchObject({ admin: false, tokens: [] });
     expect(config.models[0]).toMatchObject({ stream_usage: true, max_retries: 3 });

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +5,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECT_NAMES, type DialectName } from '../../src/config/types.js';
 import { loadRouteTable } from '../../src/http/route-table.js';
+import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.js';
 import { buildRequest, rawRequest, type RawResponse } from '../support/raw-http.js';
 
 /**
@@ -101,30 +101,10 @@ function render(g: Generated): { target: string; bytes: Buffer } {
   return { target, bytes };
 }
 
-/** The gateway as its own process, as `npm start` runs it, on a free port. */
-async function startGatewayProcess(): Promise<{ child: ChildProcess; port: number; output: () => string }> {
-  const child = spawn(process.execPath, ['dist/src/cli/main.js', 'serve'], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', SWITCHBOARD_DATA_DIR: mkdtempSync(join(tmpdir(), 'sb-fuzz-')) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  const port = await new Promise<number>((resolve, reject) => {
-    const seen = () => {
-      const match = /"port":(\d+),"host"/.exec(out);
-      if (match) resolve(Number(match[1]));
-    };
-    child.stdout!.on('data', seen);
-    child.once('exit', (code) => reject(new Error(`gateway exited ${code}: ${out}`)));
-  });
-  return { child, port, output: () => out };
-}
-
 describe('fuzzing every route of every API', () => {
-  let gw: Awaited<ReturnType<typeof startGatewayProcess>>;
+  let gw: GatewayProcess;
   beforeAll(async () => {
-    gw = await startGatewayProcess();
+    gw = await startGatewayProcess({ env: { SWITCHBOARD_DATA_DIR: mkdtempSync(join(tmpdir(), 'sb-fuzz-')) } });
   });
   afterAll(() => {
     gw?.child.kill('SIGKILL');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TaskEvent } from '../../src/engine/events.js';
-import { LogMissingError } from '../../src/store/store.js';
+import { FenceLostError, LogClosedError, LogMissingError } from '../../src/store/store.js';
 import { collect, delta, offsets, range, sleep, type StoreContext } from './helpers.js';
 
 const CAP = 10_000;
@@ -13,7 +13,7 @@ export function logTests(ctx: StoreContext): void {
       const epoch = await store.createLog('t1');
       expect(epoch).toMatch(/\S/);
       expect(await store.createLog('t1')).toBe(epoch);
-      expect(await store.logInfo('t1')).toEqual({ epoch, next: 0, first: 0 });
+      expect(await store.logInfo('t1')).toEqual({ epoch, next: 0, first: 0, closed: false });
       expect(await store.createLog('t2')).not.toBe(epoch);
       expect(await store.read('t1', 0, 10)).toEqual([]);
       expect(await store.read('missing', 0, 10)).toEqual([]);
@@ -36,7 +36,7 @@ export function logTests(ctx: StoreContext): void {
       expect(await store.read('t', 2, 2)).toEqual(appended.slice(2, 4));
       expect(await store.read('t', 6, 100)).toEqual([]);
       expect(await store.read('t', 0, 0)).toEqual([]);
-      expect(await store.logInfo('t')).toEqual({ epoch, next: 6, first: 0 });
+      expect(await store.logInfo('t')).toEqual({ epoch, next: 6, first: 0, closed: false });
     });
 
     it('stores the event itself, whatever offset or ts the input carried', async () => {
@@ -58,7 +58,7 @@ export function logTests(ctx: StoreContext): void {
       expect(offsets(await store.read('t', 3, 100))).toEqual([6, 7, 8, 9]);
       expect(offsets(await store.read('t', 8, 100))).toEqual([8, 9]);
       expect((await store.read('t', 7, 1))[0]).toMatchObject(delta(7));
-      expect(await store.logInfo('t')).toEqual({ epoch, next: 10, first: 6 });
+      expect(await store.logInfo('t')).toEqual({ epoch, next: 10, first: 6, closed: false });
     });
 
     it('refuses to append to a missing log', async () => {
@@ -97,12 +97,78 @@ export function logTests(ctx: StoreContext): void {
       expect(await store.logInfo('kept')).toMatchObject({ next: 0 });
       const again = await store.createLog('done');
       expect(again).not.toBe(epoch);
-      expect(await store.logInfo('done')).toEqual({ epoch: again, next: 0, first: 0 });
+      expect(await store.logInfo('done')).toEqual({ epoch: again, next: 0, first: 0, closed: false });
     });
   });
 }
 
 export function subscriptionTests(ctx: StoreContext): void {
+  describe('closing a log and fenced writes', () => {
+    const finished = { type: 'task.finished', data: { state: 'succeeded' } } as const;
+    const failure = { type: 'error', data: { message: 'boom' } } as const;
+
+    it('closes a log with its last events in one step; nothing is appended after', async () => {
+      const store = ctx.store();
+      const epoch = await store.createLog('t');
+      await store.append('t', delta(0), CAP);
+      const closing = await store.closeLog('t', [failure, finished], CAP);
+      expect(closing?.map((e) => [e.offset, e.type])).toEqual([
+        [1, 'error'],
+        [2, 'task.finished'],
+      ]);
+      expect(await store.logInfo('t')).toEqual({ epoch, next: 3, first: 0, closed: true });
+      await expect(store.append('t', delta(3), CAP)).rejects.toBeInstanceOf(LogClosedError);
+      // A second close (another instance's reaper, a retry) appends nothing.
+      expect(await store.closeLog('t', [finished], CAP)).toBeUndefined();
+      expect(offsets(await store.read('t', 0, 100))).toEqual([0, 1, 2]);
+      await expect(store.closeLog('missing', [finished], CAP)).rejects.toBeInstanceOf(LogMissingError);
+    });
+
+    it('lets exactly one of 20 concurrent closes write its events', async () => {
+      const store = ctx.store();
+      await store.createLog('t');
+      const outcomes = await Promise.all(range(0, 20).map((n) => store.closeLog('t', [failure, { type: 'task.finished', data: { state: 'failed', error: `close ${n}` } }], CAP)));
+      expect(outcomes.filter((o) => o !== undefined)).toHaveLength(1);
+      const events = await store.read('t', 0, 100);
+      expect(events.map((e) => e.type)).toEqual(['error', 'task.finished']);
+    });
+
+    it('delivers the closing events to subscribers', async () => {
+      const store = ctx.store();
+      await store.createLog('t');
+      const seen = collect(store, 't', 0);
+      await store.append('t', delta(0), CAP);
+      await store.closeLog('t', [finished], CAP);
+      expect((await seen.received(2)).map((e) => e.type)).toEqual(['message.delta', 'task.finished']);
+      seen.subscription.close();
+    });
+
+    it('appends under a fence only while its owner holds the lease, checked in the same step', async () => {
+      const store = ctx.store();
+      await store.createLog('t');
+      const fence = { lease: 'run:t', owner: 'gw-a' };
+      await expect(store.append('t', delta(0), CAP, fence)).rejects.toBeInstanceOf(FenceLostError);
+      expect(await store.acquire('run:t', 'gw-a', 60_000)).toBe(true);
+      expect((await store.append('t', delta(0), CAP, fence)).offset).toBe(0);
+      // Someone else holds it now: refused, and nothing was written.
+      await store.release('run:t', 'gw-a');
+      expect(await store.acquire('run:t', 'gw-b', 60_000)).toBe(true);
+      await expect(store.append('t', delta(1), CAP, fence)).rejects.toBeInstanceOf(FenceLostError);
+      await expect(store.closeLog('t', [finished], CAP, fence)).rejects.toBeInstanceOf(FenceLostError);
+      expect(await store.logInfo('t')).toMatchObject({ next: 1, closed: false });
+      // The new holder writes, and closes.
+      expect(await store.closeLog('t', [finished], CAP, { lease: 'run:t', owner: 'gw-b' })).toHaveLength(1);
+    });
+
+    it('refuses a fenced write once the lease lapsed', async () => {
+      const store = ctx.store();
+      await store.createLog('t');
+      await store.acquire('run:t', 'gw-a', 150);
+      await sleep(300);
+      await expect(store.append('t', delta(0), CAP, { lease: 'run:t', owner: 'gw-a' })).rejects.toBeInstanceOf(FenceLostError);
+    });
+  });
+
   describe('subscriptions', () => {
     it('replays stored events, then delivers live ones', async () => {
       const store = ctx.store();

@@ -48,7 +48,7 @@ describe('MemoryStore snapshot', () => {
       expect(await second.get('users', 'u1')).toEqual({ value: { name: 'Ada L.' }, version: 2 });
       expect(await second.get('users', 'gone')).toBeUndefined();
       expect(await second.indexRange('by-time', { offset: 0, limit: 10 })).toEqual({ members: ['a', 'b', 'z'], total: 3 });
-      expect(await second.logInfo('t1')).toEqual({ epoch, next: 5, first: 2 });
+      expect(await second.logInfo('t1')).toEqual({ epoch, next: 5, first: 2, closed: false });
       expect((await second.read('t1', 0, 10)).map((e) => e.offset)).toEqual([2, 3, 4]);
       expect((await second.append('t1', delta(5), 3)).offset).toBe(5);
       expect(await second.holder('runner:t1')).toBe('me');
