@@ -82,9 +82,12 @@ export const configSchema = closed(
     ),
     engine: closed(
       {
-        concurrency: { enum: ['reject', 'enqueue'], default: 'reject' },
+        concurrency: { enum: ['reject', 'enqueue', 'interrupt'], default: 'reject' },
         event_log_cap: { type: 'integer', minimum: 10, default: 10_000 },
         retention_seconds: { type: 'integer', minimum: 1, default: 7 * 24 * 3600 },
+        // 0 = kept until deleted (or their owner is removed).
+        conversation_retention_seconds: { type: 'integer', minimum: 0, default: 90 * 24 * 3600 },
+        file_retention_seconds: { type: 'integer', minimum: 0, default: 30 * 24 * 3600 },
         idempotency_ttl_seconds: { type: 'integer', minimum: 1, default: 24 * 3600 },
         lease_ms: { type: 'integer', minimum: 300, default: 15_000 },
       },

@@ -83,6 +83,9 @@ export interface OAuthClientSeed {
   grant_types: string[];
 }
 
+/** What a new task in a conversation that already runs one does (see `NewTask.concurrency`). */
+export type ConcurrencyPolicy = 'reject' | 'enqueue' | 'interrupt';
+
 export interface Config {
   server: {
     host: string;
@@ -120,12 +123,16 @@ export interface Config {
     command_timeout_ms: number;
   };
   engine: {
-    /** What a second task in a busy conversation gets: an error, or a place in line. */
-    concurrency: 'reject' | 'enqueue';
+    /** What a second task in a busy conversation gets: an error, a place in line, or the running one stopped for it. */
+    concurrency: ConcurrencyPolicy;
     /** Most events kept per task log. */
     event_log_cap: number;
     /** How long a finished task and its log are kept. */
     retention_seconds: number;
+    /** How long a conversation (with its messages) is kept after its last change; 0 = until deleted. */
+    conversation_retention_seconds: number;
+    /** How long an upload (record and bytes) is kept after it was stored; 0 = until its owner is removed. */
+    file_retention_seconds: number;
     /** How long an idempotency key maps to its task. */
     idempotency_ttl_seconds: number;
     /** A runner renews its lease at a third of this; a task whose lease lapses is failed. */

@@ -22,11 +22,14 @@ const CONFIG_CREDS = 'config-creds';
  */
 /** Ends every login of a user (their sessions, their refresh tokens): registered by the services that hold them. */
 export type EndLogins = (tenant: string, userId: string) => Promise<unknown>;
+/** Removes what a removed user owned (conversations, tasks, files): registered by the services that hold it. */
+export type RemoveUserData = (tenant: string, userId: string) => Promise<unknown>;
 
 export class Directory {
   private readonly users: Users;
   private readonly agents: Agents;
   private readonly loginEnders: EndLogins[] = [];
+  private readonly dataRemovers: RemoveUserData[] = [];
 
   constructor(private readonly store: Store) {
     this.users = new Users(store);
@@ -36,6 +39,11 @@ export class Directory {
   /** `end` runs for each user that is removed or whose password is changed or reset. */
   onLoginsEnd(end: EndLogins): void {
     this.loginEnders.push(end);
+  }
+
+  /** `remove` runs for each user that is removed, once their record and credentials are gone. */
+  onUserRemoved(remove: RemoveUserData): void {
+    this.dataRemovers.push(remove);
   }
 
   private async endLogins(tenant: string, userId: string): Promise<void> {
@@ -76,13 +84,14 @@ export class Directory {
   }
 
   /**
-   * Removes a user and every credential it holds (boot: a user the config
-   * dropped). The record goes first, so a credential a concurrent writer adds
-   * meanwhile proves no one.
+   * Removes a user, every credential it holds and (through `onUserRemoved`)
+   * their data (boot: a user the config dropped). The record goes first, so a
+   * credential a concurrent writer adds meanwhile proves no one.
    */
   async removeUser(tenant: string, userId: string): Promise<void> {
     await this.users.remove(tenant, userId);
     await this.revokeUserCredentials(tenant, userId);
+    for (const remove of this.dataRemovers) await remove(tenant, userId);
   }
 
   /** Users the config declared at some boot and that were not removed since. */

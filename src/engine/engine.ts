@@ -2,7 +2,7 @@ import type { Config, ModelConfig } from '../config/types.js';
 import type { Executor, Tool } from '../executors/executor.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
-import { applyBootstrap } from './bootstrap.js';
+import { BootstrapKeeper } from './bootstrap-keeper.js';
 import { Conversations } from './conversations.js';
 import { Directory } from './directory.js';
 import { INSTANCE_ID } from './ids.js';
@@ -11,7 +11,6 @@ import { Reaper } from './reaper.js';
 import { RefreshTokens } from './refresh-tokens.js';
 import { TaskRunner } from './runner.js';
 import { Sessions } from './sessions.js';
-import { loadSigningKey } from './signing-key.js';
 import { Tasks } from './tasks.js';
 import { Workspace } from './workspace.js';
 
@@ -39,19 +38,21 @@ export class Engine {
   readonly sessions: Sessions;
   readonly refreshTokens: RefreshTokens;
   readonly loginThrottle: LoginThrottle;
-  readonly store: Store;
-  readonly config: Config;
+  // Private: dialects go through the services above and their typed reads, never to the store.
+  private readonly store: Store;
+  private readonly config: Config;
+  private readonly keeper: BootstrapKeeper;
 
   constructor(deps: EngineDeps) {
     const instanceId = deps.instanceId ?? INSTANCE_ID;
     this.store = deps.store;
     this.config = deps.config;
     this.directory = new Directory(deps.store);
-    this.conversations = new Conversations(deps.store, this.directory);
-    this.runner = new TaskRunner({ ...deps, instanceId, directory: this.directory, conversations: this.conversations });
+    this.conversations = new Conversations(deps.store, this.directory, deps.config.engine.conversation_retention_seconds);
+    this.workspace = new Workspace(deps.store, deps.config, this.directory);
+    this.runner = new TaskRunner({ ...deps, instanceId, directory: this.directory, conversations: this.conversations, workspace: this.workspace });
     this.tasks = new Tasks(deps.store, deps.config, this.directory, this.conversations, this.runner, instanceId);
-    this.reaper = new Reaper(deps.store, deps.config, deps.logger);
-    this.workspace = new Workspace(deps.store, deps.config.store.data_dir, deps.config.server.upload_limit_bytes);
+    this.reaper = new Reaper(deps.store, deps.config, deps.logger, this.conversations);
     const { auth } = deps.config;
     this.sessions = new Sessions(deps.store, { idleSeconds: auth.session_idle_seconds, absoluteSeconds: auth.session_absolute_seconds });
     this.refreshTokens = new RefreshTokens(deps.store, { ttlSeconds: auth.refresh_token_ttl_seconds, rotation: auth.refresh_token_rotation });
@@ -63,26 +64,29 @@ export class Engine {
     // A removed user, or a changed password, ends every login at once.
     this.directory.onLoginsEnd((tenant, userId) => this.sessions.revokeAllOf(tenant, userId));
     this.directory.onLoginsEnd((tenant, userId) => this.refreshTokens.revokeAllOf(tenant, userId));
+    this.keeper = new BootstrapKeeper(deps.store, this.directory, deps.config, deps.logger);
   }
 
-  private key?: Uint8Array;
-
-  /** The key for tokens the gateway signs (available after `start`). */
+  /** The key for tokens the gateway signs (available after `start`; replaced when the store lost it). */
   get signingKey(): Uint8Array {
-    if (!this.key) throw new Error('the engine has not started');
-    return this.key;
+    return this.keeper.signingKey;
   }
 
-  /** Applies the config's bootstrap data and starts background work (the reaper). */
+  /** Readiness: the signing key and the bootstrap are written into the data the store holds now. */
+  seeded(): Promise<boolean> {
+    return this.keeper.isCurrent();
+  }
+
+  /** Applies the config's bootstrap data (again whenever the store loses it) and starts background work (the reaper). */
   async start(): Promise<void> {
-    this.key = await loadSigningKey(this.store, this.config.auth.jwt_secret);
-    await applyBootstrap(this.directory, this.config);
+    await this.keeper.start();
     await this.reaper.sweep();
     this.reaper.start();
   }
 
   /** Ends local runs (failed with a clear "shutting down" error after `graceMs`), then stops background work. */
   async stop(graceMs: number): Promise<void> {
+    await this.keeper.stop();
     this.reaper.stop();
     await this.runner.stop(graceMs);
   }

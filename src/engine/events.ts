@@ -49,12 +49,20 @@ export type EventInput =
         outputs?: unknown;
         error?: string;
         usage?: Usage;
+        /** What the run did, when it ran to an answer. */
+        totals?: RunTotals;
       };
     };
 
 export type EventType = EventInput['type'];
 
 /** An event as stored: its place in the log and when it was appended (ms since epoch). */
+/** Counts of a run that reached its answer: model turns and tool calls. */
+export interface RunTotals {
+  turns: number;
+  toolCalls: number;
+}
+
 export type TaskEvent = EventInput & { offset: number; ts: number };
 
 /**

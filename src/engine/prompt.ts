@@ -1,12 +1,17 @@
-import type { ChatMessage } from '../executors/executor.js';
-import type { Agent, Message, Task } from './records.js';
+import type { ChatMessage, ContentPart } from '../executors/executor.js';
+import type { Agent, FileRef, Message, MessagePart, Task } from './records.js';
+
+/** An image's bytes as a `data:` URL for the model; `undefined` when the file is gone. */
+export type ImageLoader = (file: FileRef) => Promise<string | undefined>;
 
 /**
  * The messages sent to the model for a task: the agent's system prompt (with
  * the task's structured inputs, when it has any), then the conversation so
- * far, which already ends with this task's user message.
+ * far, which already ends with this task's user message. Images are read
+ * now, from the files the messages point to; one removed since is named in
+ * the text instead, so an old turn never breaks the conversation.
  */
-export function buildPrompt(agent: Agent, history: Message[], task: Task): ChatMessage[] {
+export async function buildPrompt(agent: Agent, history: Message[], task: Task, loadImage: ImageLoader): Promise<ChatMessage[]> {
   const messages: ChatMessage[] = [];
   const system = [agent.systemPrompt];
   if (task.input.values && Object.keys(task.input.values).length) {
@@ -17,7 +22,7 @@ export function buildPrompt(agent: Agent, history: Message[], task: Task): ChatM
   for (const message of history) {
     switch (message.role) {
       case 'user':
-        messages.push({ role: 'user', content: message.content });
+        messages.push({ role: 'user', content: typeof message.content === 'string' ? message.content : await partsForModel(message.content, loadImage) });
         break;
       case 'assistant':
         messages.push({
@@ -32,4 +37,16 @@ export function buildPrompt(agent: Agent, history: Message[], task: Task): ChatM
     }
   }
   return messages;
+}
+
+async function partsForModel(parts: MessagePart[], loadImage: ImageLoader): Promise<ContentPart[]> {
+  const out: ContentPart[] = [];
+  for (const part of parts) {
+    if (part.type === 'text') out.push(part);
+    else {
+      const url = await loadImage(part.file);
+      out.push(url ? { type: 'image', url } : { type: 'text', text: `[image ${part.file.path} is no longer available]` });
+    }
+  }
+  return out;
 }

@@ -1,9 +1,11 @@
 import type { Config } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
+import type { Conversations } from './conversations.js';
 import type { Task } from './records.js';
 import { ACTIVE_TASKS, TASK, finishTask, runLease } from './task-finish.js';
 import { unindexExpired } from './task-listings.js';
+import { WorkspaceFiles } from './workspace-files.js';
 
 export const RUNNER_LOST = 'the gateway instance running this task stopped before it finished';
 
@@ -22,12 +24,17 @@ const BATCH = 500;
 export class Reaper {
   private timer?: NodeJS.Timeout;
   private sweeping = false;
+  private readonly files: WorkspaceFiles;
 
+  /** `conversations`: whose expired ones each sweep clears (retention). */
   constructor(
     private readonly store: Store,
     private readonly config: Config,
     private readonly logger: Logger,
-  ) {}
+    private readonly conversations?: Pick<Conversations, 'sweepExpired'>,
+  ) {
+    this.files = new WorkspaceFiles(store, config.store.data_dir, config.engine.file_retention_seconds);
+  }
 
   /** How often a sweep runs: a quarter of the lease, at most a second. */
   get intervalMs(): number {
@@ -45,8 +52,9 @@ export class Reaper {
 
   /**
    * Ends every active task past its lease deadline whose runner is gone, and
-   * takes finished tasks whose records expired out of their listings.
-   * Returns how many tasks it ended (0 when a sweep is already running).
+   * takes finished tasks whose records expired out of their listings, then
+   * clears expired conversations and uploads. Returns how many tasks it
+   * ended (0 when a sweep is already running).
    */
   async sweep(now = Date.now()): Promise<number> {
     if (this.sweeping) return 0;
@@ -57,10 +65,22 @@ export class Reaper {
       for (;;) {
         const due = await this.store.indexUpTo(ACTIVE_TASKS, now, BATCH);
         for (const id of due) if (await this.reap(id, now)) ended++;
-        if (due.length < BATCH) return ended;
+        if (due.length < BATCH) break;
       }
+      await this.sweepRetention(now);
+      return ended;
     } finally {
       this.sweeping = false;
+    }
+  }
+
+  /** After the reaping, so retention's slower work (and its failures) never hold up ending dead tasks. */
+  private async sweepRetention(now: number): Promise<void> {
+    try {
+      await this.conversations?.sweepExpired(now);
+      await this.files.sweep(now);
+    } catch (err) {
+      this.logger.warn({ err }, 'retention sweep failed');
     }
   }
 

@@ -1,5 +1,5 @@
-import type { TaskState, Usage } from './events.js';
-import type { ContentPart } from '../executors/executor.js';
+import type { ConcurrencyPolicy } from '../config/types.js';
+import type { RunTotals, TaskState, Usage } from './events.js';
 
 /**
  * Who is asking. Every engine operation takes one and sees only what it owns:
@@ -95,7 +95,7 @@ export interface Message {
   conversationId: string;
   taskId?: string;
   role: 'user' | 'assistant' | 'tool';
-  content: string | ContentPart[];
+  content: string | MessagePart[];
   reasoning?: string;
   toolCalls?: { id: string; name: string; arguments: string }[];
   toolCallId?: string;
@@ -104,9 +104,23 @@ export interface Message {
   seq: number;
 }
 
+/**
+ * An uploaded file a task or a message points to: read when the prompt is
+ * built, never copied into a record (a record stays small whatever the
+ * image weighs, and the heartbeat and every read of it stay cheap).
+ */
+export interface FileRef {
+  /** The workspace area and the path inside it (see `Workspace`). */
+  area: string;
+  path: string;
+  mediaType: string;
+}
+
+export type MessagePart = { type: 'text'; text: string } | { type: 'image'; file: FileRef };
+
 export interface TaskInput {
   text: string;
-  images?: string[];
+  images?: FileRef[];
   /** Structured inputs (bit-Agent abilities), already validated against the agent's schema. */
   values?: Record<string, unknown>;
 }
@@ -125,9 +139,13 @@ export interface Task {
   maxLoops: number;
   /** `remote` tasks wait for a client executor and are never run by this gateway. */
   executor: 'local' | 'remote';
+  /** The policy it was created under in a busy conversation (absent on tasks older than the field: the configured one). */
+  concurrency?: ConcurrencyPolicy;
   outputs?: unknown;
   error?: string;
   usage?: Usage;
+  /** Model turns and tool calls of a run that reached its answer (saved when it ends). */
+  totals?: RunTotals;
   cancelRequested: boolean;
   /** Extra exclusive slots the task holds while it waits or runs (e.g. one task per user). */
   slots: string[];

@@ -5,7 +5,9 @@ import { FenceLostError, LogClosedError, type Fence, type Store } from '../store
 import type { Conversations } from './conversations.js';
 import type { Directory } from './directory.js';
 import type { EventInput } from './events.js';
-import type { Task } from './records.js';
+import { EngineError } from './errors.js';
+import type { FileRef, Principal, Task } from './records.js';
+import type { Workspace } from './workspace.js';
 import { updateRecord } from './record-update.js';
 import { buildPrompt } from './prompt.js';
 import { ownerOf, recordInput } from './task-input.js';
@@ -24,6 +26,7 @@ export interface RunnerDeps {
   config: Config;
   directory: Directory;
   conversations: Conversations;
+  workspace: Workspace;
   executorFor(model: ModelConfig): Executor;
   toolsFor(names: string[]): Tool[];
   logger: Logger;
@@ -96,7 +99,7 @@ export class TaskRunner {
     const emitted = { text: '' };
     let outcome: Outcome;
     try {
-      if (config.engine.concurrency === 'enqueue') await this.waitForSlot(run);
+      if ((task.concurrency ?? config.engine.concurrency) === 'enqueue') await this.waitForSlot(run);
       const started = await updateRecord<Task>(store, TASK, task.id, (t) =>
         t.state === 'pending' && !t.cancelRequested ? { ...t, state: 'running', startedAt: Date.now() } : undefined,
       );
@@ -146,7 +149,7 @@ export class TaskRunner {
     await emit({ type: 'task.started', data: { taskId: task.id, agentId: task.agentId, model: task.model } });
 
     const history = await conversations.messages(owner, task.conversationId);
-    const messages: ChatMessage[] = buildPrompt(agent, history, task);
+    const messages: ChatMessage[] = await buildPrompt(agent, history, task, (file) => this.imageUrl(owner, file));
     const result = await this.deps.executorFor(model).run({
       taskId: task.id,
       model,
@@ -168,7 +171,19 @@ export class TaskRunner {
         ...(message.role === 'assistant' ? { reasoning: message.reasoning, toolCalls: message.toolCalls } : { toolCallId: message.toolCallId }),
       });
     }
-    return { state: 'succeeded', outputs: result.outputs, usage: result.usage };
+    return { state: 'succeeded', outputs: result.outputs, usage: result.usage, totals: { turns: result.turns, toolCalls: result.toolCalls } };
+  }
+
+  /** An image a message points to, as the `data:` URL the model takes; `undefined` once the file is gone. */
+  private async imageUrl(owner: Principal, file: FileRef): Promise<string | undefined> {
+    const opened = await this.deps.workspace.open(owner, file.path, file.area).catch((err: unknown) => {
+      if (err instanceof EngineError && err.code === 'not_found') return undefined;
+      throw err;
+    });
+    if (!opened) return undefined;
+    const chunks: Buffer[] = [];
+    for await (const piece of opened.stream) chunks.push(piece as Buffer);
+    return `data:${file.mediaType};base64,${Buffer.concat(chunks).toString('base64')}`;
   }
 
   private failureOutcome(err: unknown, signal: AbortSignal): Outcome {

@@ -1,7 +1,7 @@
 import { LogMissingError, type Fence, type Store } from '../store/store.js';
 import { conversationKey, type ConversationRef } from './conversation-keys.js';
 import { userKey } from './directory.js';
-import type { EventInput, TaskEvent, TaskState, Usage } from './events.js';
+import type { EventInput, RunTotals, TaskEvent, TaskState, Usage } from './events.js';
 import type { Task } from './records.js';
 import { updateRecord } from './record-update.js';
 import { unindexAt } from './task-indexes.js';
@@ -13,6 +13,7 @@ export interface Outcome {
   outputs?: unknown;
   error?: string;
   usage?: Usage;
+  totals?: RunTotals;
 }
 
 export const TASK = 'task';
@@ -53,7 +54,7 @@ export async function finishTask(store: Store, task: Task, outcome: Outcome, opt
   if (outcome.state === 'failed') closing.push({ type: 'error', data: { message: outcome.error ?? 'task failed' } });
   closing.push({
     type: 'task.finished',
-    data: { state: outcome.state, outputs: outcome.outputs, error: outcome.error, usage: outcome.usage },
+    data: { state: outcome.state, outputs: outcome.outputs, error: outcome.error, usage: outcome.usage, totals: outcome.totals },
   });
   let closed: TaskEvent[] | undefined;
   try {
@@ -67,7 +68,10 @@ export async function finishTask(store: Store, task: Task, outcome: Outcome, opt
     store,
     TASK,
     task.id,
-    (t) => (isFinal(t) ? undefined : { ...t, state: final.state, outputs: final.outputs, error: final.error, usage: final.usage ?? t.usage, finishedAt: now }),
+    (t) =>
+      isFinal(t)
+        ? undefined
+        : { ...t, state: final.state, outputs: final.outputs, error: final.error, usage: final.usage ?? t.usage, totals: final.totals, finishedAt: now },
     { ttlSeconds: opts.retentionSeconds },
   );
   await store.expireLog(task.id, opts.retentionSeconds);
@@ -89,8 +93,8 @@ async function loggedOutcome(store: Store, taskId: string): Promise<Outcome | un
   if (!info || info.next === 0) return undefined;
   const [last] = await store.read(taskId, info.next - 1, 1);
   if (last?.type !== 'task.finished') return undefined;
-  const data = last.data as { state: FinalState; outputs?: unknown; error?: string; usage?: Usage };
-  return { state: data.state, outputs: data.outputs, error: data.error, usage: data.usage };
+  const { state, outputs, error, usage, totals } = last.data as Outcome;
+  return { state, outputs, error, usage, totals };
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Config } from '../config/types.js';
+import type { ConcurrencyPolicy, Config } from '../config/types.js';
 import type { Store, Subscription } from '../store/store.js';
 import type { ConversationDependent, Conversations } from './conversations.js';
 import type { Directory } from './directory.js';
@@ -35,6 +35,8 @@ export interface NewTask {
   exclusive?: string[];
   /** `remote`: wait for a client executor instead of running here. */
   executor?: 'local' | 'remote';
+  /** This task's policy in a busy conversation (a route's own, e.g. Sage's web stream interrupts); the configured one when absent. */
+  concurrency?: ConcurrencyPolicy;
   meta?: Record<string, unknown>;
 }
 
@@ -103,6 +105,7 @@ export class Tasks implements ConversationDependent {
     const slots = request.exclusive ?? [];
     const ref = { tenant: principal.tenant, userId: principal.userId, conversationId: conversation.id };
     const local = executor === 'local';
+    const policy = request.concurrency ?? engine.concurrency;
     // The run lease and the reaper's entry (due when the lease would lapse) come first: a
     // create that dies anywhere after leaves nothing the reaper cannot find and clear.
     if (local) {
@@ -121,6 +124,7 @@ export class Tasks implements ConversationDependent {
       reasoning: request.reasoning ?? false,
       maxLoops: request.maxLoops ?? maxLoops,
       executor,
+      concurrency: policy,
       cancelRequested: false,
       slots,
       epoch: '',
@@ -131,9 +135,10 @@ export class Tasks implements ConversationDependent {
       if (local) {
         // The conversation's slot is named by its client id in a refusal, like the other slots.
         const own = { lease: conversationSlot(ref), shown: conversation.id };
-        const wanted = [...(engine.concurrency === 'reject' ? [own] : []), ...slots.map((name) => ({ lease: name, shown: name }))];
+        if (policy === 'interrupt') await this.interruptHolder(principal, own.lease, id);
+        const wanted = [...(policy === 'enqueue' ? [] : [own]), ...slots.map((name) => ({ lease: name, shown: name }))];
         await this.takeSlots(wanted, id);
-        if (engine.concurrency === 'enqueue') await this.store.indexAdd(queueOf(ref), id, now);
+        if (policy === 'enqueue') await this.store.indexAdd(queueOf(ref), id, now);
       }
       task.epoch = await this.store.createLog(id);
       await this.store.put(TASK, id, task, { ifVersion: 0 });
@@ -148,6 +153,20 @@ export class Tasks implements ConversationDependent {
     if (executor === 'remote') await recordInput(this.conversations, task);
     if (executor === 'local') this.runner.start(task);
     return task;
+  }
+
+  /**
+   * `interrupt`: cancels the task running in the conversation and waits for
+   * it to end (its partial answer kept, its log closed), so the new one can
+   * take the slot. Two interrupting at once: one gets the slot, the other a conflict.
+   */
+  private async interruptHolder(principal: Principal, slot: string, self: string): Promise<void> {
+    const holder = await this.store.holder(slotLease(slot));
+    if (!holder || holder === self) return;
+    await this.cancel(principal, holder).catch((err: unknown) => {
+      // Gone meanwhile (ended and expired, or deleted): nothing left to interrupt.
+      if (!(err instanceof EngineError && err.code === 'not_found')) throw err;
+    });
   }
 
   /** Takes every slot or none: on the first one held by another task, frees the rest and refuses. */
@@ -230,6 +249,14 @@ export class Tasks implements ConversationDependent {
     const events = info ? await this.store.read(id, Math.max(0, from), limit) : [];
     const last = events.at(-1);
     return { task, events, next: last ? last.offset + 1 : Math.max(0, from), epoch: info?.epoch ?? task.epoch };
+  }
+
+  /** The newest event of the principal's task, if its log still keeps one. */
+  async latestEvent(principal: Principal, id: string): Promise<TaskEvent | undefined> {
+    await this.get(principal, id);
+    const info = await this.store.logInfo(id);
+    if (!info || info.next === 0) return undefined;
+    return (await this.store.read(id, info.next - 1, 1))[0];
   }
 
   /**

@@ -4,28 +4,19 @@ import { lstat, mkdir, open, readdir, realpath, rename, rm, stat } from 'node:fs
 import { basename, dirname, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { Config } from '../config/types.js';
 import type { Store } from '../store/store.js';
+import type { Directory } from './directory.js';
 import { EngineError, clip, invalid, notFound } from './errors.js';
 import { folderInTheWay, fsError, isGone, rethrowFs, type FsIntent } from './fs-errors.js';
 import { newId } from './ids.js';
 import type { FileEntry, Principal } from './records.js';
-import { assertFits, assertInside, resolveInside, safeSegment } from './workspace-paths.js';
+import { FILE, WorkspaceFiles, userDir, type StoredFile } from './workspace-files.js';
+import { assertFits, assertInside, resolveInside } from './workspace-paths.js';
 
-/** A stored upload, addressable by id (bit-Agent `file_id`) as well as by path. */
-export interface StoredFile {
-  id: string;
-  tenant: string;
-  userId: string;
-  /** Path relative to the user's area root, `/`-separated. */
-  path: string;
-  name: string;
-  size: number;
-  sha256: string;
-  contentType?: string;
-  createdAt: number;
-}
+export type { StoredFile } from './workspace-files.js';
 
-const FILE = 'file';
+const DEFAULT_AREA = 'user_upload';
 
 export interface Upload {
   /** Folder inside the area ('' = its root). */
@@ -42,18 +33,30 @@ export interface Upload {
  * files. Uploads stream to a temporary file, are counted and hashed on the
  * way, and are moved into place only when complete and within the limit.
  * Every file-system refusal goes through `fsError` (./fs-errors.ts): what a
- * client caused is a 400/404/409, anything else stays a 500.
+ * client caused is a 400/404/409, anything else stays a 500. Uploads are
+ * kept for `engine.file_retention_seconds` (./workspace-files.ts), and a
+ * removed user's go with them.
  */
 export class Workspace {
+  private readonly dataDir: string;
+  private readonly maxUploadBytes: number;
+  /** Upload records and their retention (the reaper runs its sweep). */
+  private readonly files: WorkspaceFiles;
+
   constructor(
     private readonly store: Store,
-    private readonly dataDir: string,
-    private readonly maxUploadBytes: number,
-  ) {}
+    config: Config,
+    directory: Directory,
+  ) {
+    this.dataDir = config.store.data_dir;
+    this.maxUploadBytes = config.server.upload_limit_bytes;
+    this.files = new WorkspaceFiles(store, this.dataDir, config.engine.file_retention_seconds);
+    directory.onUserRemoved((tenant, userId) => this.files.removeAllOf(tenant, userId));
+  }
 
   /** The root folder of a user's area (created on demand). */
-  async root(principal: Principal, area = 'user_upload'): Promise<string> {
-    const dir = join(this.dataDir, 'files', safeSegment(principal.tenant), safeSegment(principal.userId), area);
+  async root(principal: Principal, area = DEFAULT_AREA): Promise<string> {
+    const dir = join(userDir(this.dataDir, principal.tenant, principal.userId), area);
     await mkdir(dir, { recursive: true });
     return realpath(dir);
   }
@@ -132,7 +135,7 @@ export class Workspace {
       contentType: input.contentType,
       createdAt: Date.now(),
     };
-    await this.store.put(FILE, file.id, file);
+    await this.files.keep(file, area ?? DEFAULT_AREA);
     return file;
   }
 

@@ -1,5 +1,5 @@
 import type Koa from 'koa';
-import type { Config, DialectName } from '../config/types.js';
+import type { ConcurrencyPolicy, Config, DialectName } from '../config/types.js';
 import type { Engine } from '../engine/engine.js';
 import type { EngineError } from '../engine/errors.js';
 import type { Logger } from '../log.js';
@@ -35,6 +35,13 @@ export interface RouteSpec {
   tokenQuery?: string;
   /** Largest JSON/form body of this route, instead of `server.body_limit`. */
   bodyLimit?: string;
+  /** The policy of the tasks this route starts in a busy conversation, instead of `engine.concurrency`. */
+  concurrency?: ConcurrencyPolicy;
+}
+
+/** The route a request matched (set by the mount before the handler runs). */
+export function routeOf(ctx: Koa.Context): RouteSpec {
+  return ctx.state.route as RouteSpec;
 }
 
 export interface RouteTable {

@@ -88,6 +88,11 @@ export class Gateway {
     }
   }
 
+  /** The store the gateway opened and closes (health checks, operations; dialects never see it). */
+  get store(): Store {
+    return this.options.store;
+  }
+
   /** The keys every listener signs cookies with (available after `start`). */
   get cookieKeys(): readonly string[] {
     return this.keys;
@@ -115,7 +120,7 @@ export class Gateway {
     });
     app.use(lastResort(logger));
     app.use(this.proxies.middleware());
-    app.use(healthRoutes(this.options.store, () => this.closing));
+    app.use(healthRoutes(this.options.store, () => this.closing, () => this.engine.seeded()));
     app.use(notFoundFallback(mounts));
     for (const mount of mounts) {
       const router = buildRouter(mount, { config, logger, credentials: this.credentials, uploads: this.uploads });

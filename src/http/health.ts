@@ -3,10 +3,12 @@ import type { Store } from '../store/store.js';
 
 /**
  * `/healthz`: the process answers (liveness). `/readyz`: the store answers
- * too, and the gateway is not shutting down (readiness), so a load balancer
- * stops sending traffic before the listener closes.
+ * too, this instance has written its bootstrap and signing key into the data
+ * the store holds now (not a Redis that came back empty and is still being
+ * seeded again), and the gateway is not shutting down (readiness), so a load
+ * balancer stops sending traffic before the listener closes.
  */
-export function healthRoutes(store: Store, isClosing: () => boolean): Koa.Middleware {
+export function healthRoutes(store: Store, isClosing: () => boolean, isSeeded: () => Promise<boolean>): Koa.Middleware {
   return async (ctx, next) => {
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return next();
     if (ctx.path === '/healthz') {
@@ -21,7 +23,12 @@ export function healthRoutes(store: Store, isClosing: () => boolean): Koa.Middle
       }
       try {
         await store.ping();
-        ctx.body = { status: 'ready', store: store.kind };
+        if (await isSeeded()) {
+          ctx.body = { status: 'ready', store: store.kind };
+        } else {
+          ctx.status = 503;
+          ctx.body = { status: 'bootstrapping', store: store.kind };
+        }
       } catch (err) {
         ctx.status = 503;
         ctx.body = { status: 'unavailable', store: store.kind, error: (err as Error).message };

@@ -33,6 +33,7 @@ const schema = {
           path: { type: 'string', pattern: '^/' },
           operation: { type: 'string', pattern: '^[a-zA-Z][a-zA-Z0-9_]*$' },
           status: { type: 'integer', minimum: 200, maximum: 299 },
+          concurrency: { enum: ['reject', 'enqueue', 'interrupt'] },
           ...needs,
         },
       },

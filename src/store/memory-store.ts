@@ -50,6 +50,8 @@ export class MemoryStore implements Store {
   private readonly signals: LocalSignals;
   private readonly fanout: Fanout;
   private readonly sweeper: NodeJS.Timeout;
+  /** Per process, not in the snapshot: each process holds its own copy of the data, and every boot writes the bootstrap anyway. */
+  private readonly epoch = randomUUID();
   private closed = false;
 
   constructor(private readonly options: MemoryStoreOptions = {}) {
@@ -227,6 +229,10 @@ export class MemoryStore implements Store {
   }
 
   // ---- lifecycle -------------------------------------------------------------
+
+  async dataEpoch(): Promise<string> {
+    return this.epoch;
+  }
 
   async ping(): Promise<void> {
     if (this.closed) throw new Error('memory store is closed');

@@ -208,6 +208,13 @@ export class RedisStore implements Store {
 
   // ---- lifecycle -------------------------------------------------------------
 
+  async dataEpoch(): Promise<string> {
+    // One key, written only when absent: a server that lost its data gets a new one from the first caller.
+    const key = `${this.keys.prefix}epoch`;
+    const [, epoch] = results(await this.cmd.multi().set(key, randomUUID(), 'NX').get(key).exec()) as [unknown, string];
+    return epoch;
+  }
+
   async ping(): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {

@@ -57,6 +57,9 @@ export function prepareStatements(db: DatabaseSync) {
     holder: sql('SELECT owner FROM leases WHERE name = ? AND expires_at > ?'),
 
     ping: sql('SELECT 1'),
+    // The data epoch lives in the file itself: a new or replaced file gets a new one.
+    keepEpoch: sql("INSERT OR IGNORE INTO meta (key, value) VALUES ('epoch', ?)"),
+    epoch: sql("SELECT value FROM meta WHERE key = 'epoch'"),
 
     // ---- the sweep
     sweepRecords: sql('DELETE FROM records WHERE expires_at <= ?'),

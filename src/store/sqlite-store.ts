@@ -202,6 +202,15 @@ export class SqliteStore implements Store {
 
   // ---- lifecycle -------------------------------------------------------------
 
+  async dataEpoch(): Promise<string> {
+    const read = () => (this.sql.epoch.get() as { value: string } | undefined)?.value;
+    // Read first: the readiness probe asks often, and need not write to do it.
+    const existing = read();
+    if (existing !== undefined) return existing;
+    this.sql.keepEpoch.run(randomUUID());
+    return read()!;
+  }
+
   async ping(): Promise<void> {
     this.sql.ping.get();
   }

@@ -95,6 +95,18 @@ export interface Store {
   /** Listens on a channel; returns a function that stops listening. */
   listen(channel: string, onMessage: (message: string) => void): () => void;
 
+  // ---- identity of the data ---------------------------------------------------
+  /**
+   * A random id the store keeps inside its own data (created on first call
+   * when absent): it changes when the backing store lost its data (a Redis
+   * restarted without persistence, a FLUSHALL), so an instance can notice
+   * that what it wrote at boot is gone and write it again. It stays the same
+   * for every instance on the same data and across writes; it may also change
+   * with nothing lost (the id alone evicted, a memory store restarted), which
+   * then costs one needless re-bootstrap, never correctness.
+   */
+  dataEpoch(): Promise<string>;
+
   /** Throws when the backing store cannot be reached (readiness probe). */
   ping(): Promise<void>;
   /** Ends subscriptions, flushes (memory snapshot) and closes connections. */

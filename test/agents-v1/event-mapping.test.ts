@@ -23,14 +23,14 @@ const SAMPLES: { [T in EventType]: Extract<EventInput, { type: T }>[] } = {
   'file.created': [{ type: 'file.created', data: { path: 'out/a.txt', name: 'a.txt', size: 3 } }],
   error: [{ type: 'error', data: { message: 'boom', code: 'upstream' } }],
   'task.finished': [
-    { type: 'task.finished', data: { state: 'succeeded', usage: { promptTokens: 1, completionTokens: 2, totalTokens: 3 } } },
+    { type: 'task.finished', data: { state: 'succeeded', usage: { promptTokens: 1, completionTokens: 2, totalTokens: 3 }, totals: { turns: 2, toolCalls: 1 } } },
     { type: 'task.finished', data: { state: 'failed', error: 'boom' } },
     { type: 'task.finished', data: { state: 'cancelled' } },
   ],
 };
 
 const at = (event: EventInput, offset = 5): TaskEvent => ({ ...event, offset, ts: 1_000_000 + offset * 10 }) as TaskEvent;
-const ctx = { startedAt: 1_000_000, totals: { iterations: 2, toolCalls: 1 } };
+const ctx = { startedAt: 1_000_000 };
 
 describe('canonical events as Agents API v1 events', () => {
   it('maps every canonical event to at most IDX_STRIDE v1 events with object data', () => {

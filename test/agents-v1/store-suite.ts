@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -306,6 +307,18 @@ export function agentsV1StoreSuite(store: StoreUnderTest): void {
       expect(run.text).toBe('A single pixel.');
       const user = model.requests.at(-1)!.body.messages.find((m: { role: string }) => m.role === 'user');
       expect(JSON.stringify(user.content)).toContain(`data:image/png;base64,${png.toString('base64')}`);
+
+      // The task keeps a reference, not the bytes; they are read each time a prompt is built.
+      const alice = { tenant: 'demo', userId: 'alice', username: 'alice', admin: true, via: 'token' } as const;
+      const task = await gw.gateway.engine.tasks.get(alice, run.taskId);
+      expect(task.input.images).toEqual([{ area: 'user_upload', path: 'pics/dot.png', mediaType: 'image/png' }]);
+      expect(JSON.stringify(task)).not.toContain(png.toString('base64'));
+      await rm(await gw.gateway.engine.workspace.resolve(alice, 'pics/dot.png', 'user_upload'));
+      model.script([textReply('It is gone.')]);
+      await sendAndPoll(api, { message: 'and now?', conversation_id: run.conversationId });
+      const history = JSON.stringify(model.requests.at(-1)!.body.messages);
+      expect(history).toContain('[image pics/dot.png is no longer available]');
+      expect(history).not.toContain(png.toString('base64'));
     });
   });
 }

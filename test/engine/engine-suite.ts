@@ -35,6 +35,9 @@ export function engineSuite(name: string, stores: StoreMaker): void {
       }
     });
 
+    /** The store an engine of this suite was started on (the engine keeps its own private). */
+    const storeOf = (engine: Engine) => opened.find((o) => o.engine === engine)!.store;
+
     async function boot(engineConfig: Record<string, unknown> = {}, instanceId?: string): Promise<Engine> {
       const store = await stores.open();
       const e = await startEngine(store, testConfig(model.url, engineConfig), instanceId);
@@ -146,6 +149,26 @@ export function engineSuite(name: string, stores: StoreMaker): void {
       expect(history.map((m) => m.content)).toEqual(['first', 'second', 'first answer', 'second answer'].sort((x, y) => order(x) - order(y)));
     });
 
+    it('interrupts the running task for a new one under the interrupt policy, keeping its partial answer', async () => {
+      engine = await boot();
+      model.script([{ chunks: [chunk.text('half an ')], stall: true }, textReply('the new answer')]);
+      const first = await engine.tasks.create(alice, { agentId: 'calc', input: { text: 'first' } });
+      await waitForEvent(engine, alice, first.id, (e) => e.type === 'message.delta');
+      const second = await engine.tasks.create(alice, { agentId: 'calc', conversationId: first.conversationId, input: { text: 'second' }, concurrency: 'interrupt' });
+      // By the time the new task exists, the old one has ended, its log closed.
+      const stopped = await engine.tasks.get(alice, first.id);
+      expect(stopped.state).toBe('cancelled');
+      expect((await engine.tasks.read(alice, first.id, 0, 100)).events.at(-1)).toMatchObject({ type: 'task.finished', data: { state: 'cancelled' } });
+      expect((await followToEnd(engine, alice, second.id)).at(-1)).toMatchObject({ data: { state: 'succeeded' } });
+      const history = await engine.conversations.messages(alice, first.conversationId);
+      expect(history.map((m) => [m.role, m.content])).toEqual([
+        ['user', 'first'],
+        ['assistant', 'half an '],
+        ['user', 'second'],
+        ['assistant', 'the new answer'],
+      ]);
+    });
+
     it('returns the same task for the same idempotency key', async () => {
       engine = await boot();
       model.script([textReply('once')]);
@@ -203,7 +226,7 @@ export function engineSuite(name: string, stores: StoreMaker): void {
       expect((await engine.tasks.get(alice, task.id)).state).toBe('succeeded');
       await until(async () => (await engine.tasks.get(alice, task.id).catch(() => undefined)) === undefined, 5_000);
       await expect(engine.tasks.read(alice, task.id, 0, 10)).rejects.toMatchObject({ code: 'not_found' });
-      expect(await engine.store.logInfo(task.id)).toBeUndefined();
+      expect(await storeOf(engine).logInfo(task.id)).toBeUndefined();
     });
 
     it('ends a task whose runner died as failed, with a clear error', async () => {

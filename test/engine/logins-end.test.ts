@@ -26,19 +26,20 @@ async function loginsOf(engine: Engine, held: { cookie: string; refresh: string 
  */
 describe('ending every login of a user', () => {
   let engine: Engine;
+  let store: MemoryStore;
   const login = async (who: Principal) => ({
     cookie: (await engine.sessions.create(who)).cookie,
     refresh: await engine.refreshTokens.issue(who),
   });
 
   beforeAll(async () => {
-    const store = await MemoryStore.open({ dataDir: mkdtempSync(join(tmpdir(), 'sb-logins-')) });
+    store = await MemoryStore.open({ dataDir: mkdtempSync(join(tmpdir(), 'sb-logins-')) });
     engine = await startEngine(store, testConfig('http://127.0.0.1:1/v1'));
     await engine.directory.resetPassword(admin, 'alice', 'alice-first-password');
   });
   afterAll(async () => {
     await engine.stop(0);
-    await engine.store.close();
+    await store.close();
   });
 
   it('a password change ends the user’s own sessions and refresh tokens, not other users’', async () => {

@@ -90,7 +90,7 @@ describe('per-user limits', () => {
 
   it('is not locked out by entries a crash left in the running set', async () => {
     // What a process killed between admitting a task and storing it leaves behind.
-    const store = gw.gateway.engine.store;
+    const store = gw.gateway.store;
     await store.indexAdd('running:demo/alice', 'task_lost_1', Date.now() - 120_000);
     await store.indexAdd('running:demo/alice', 'task_lost_2', Date.now() - 120_000);
     model.script([{ chunks: [chunk.text('working')], stall: true }]);

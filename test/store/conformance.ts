@@ -16,6 +16,21 @@ export function storeConformance(name: string, makeStore: MakeStore): void {
     subscriptionTests(ctx);
     leaseTests(ctx);
     signalTests(ctx);
+    epochTests(ctx);
+  });
+}
+
+function epochTests(ctx: StoreContext): void {
+  describe('data epoch', () => {
+    it('is one non-empty id for the data: stable across calls, writes and every store on it', async () => {
+      const store = ctx.store();
+      const epoch = await store.dataEpoch();
+      expect(epoch).toMatch(/\S/);
+      await store.put('c', 'x', 1);
+      await store.createLog('log');
+      const again = await Promise.all([store.dataEpoch(), store.dataEpoch(), (await ctx.open()).dataEpoch()]);
+      expect(again).toEqual([epoch, epoch, epoch]);
+    });
   });
 }
 

@@ -1,27 +1,48 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, Socket } from 'node:net';
 
 export interface RedisServer {
   url: string;
-  /** The server's process id: outage tests pause it (SIGSTOP) and resume it (SIGCONT). */
-  pid: number;
+  /** The current server process's id: outage tests pause it (SIGSTOP) and resume it (SIGCONT). */
+  readonly pid: number;
   stop(): Promise<void>;
+  /** SIGKILL, as a crash: no shutdown, no final save; resolves once the process is gone. */
+  kill(): Promise<void>;
+  /**
+   * Starts the server again on the same port and folder (after `kill` or
+   * `stop`): empty without persistence, its append-only file replayed with it.
+   */
+  restart(): Promise<void>;
+}
+
+export interface RedisServerOptions {
+  /**
+   * `aof-always`: an append-only file in a fresh temp folder, fsynced before
+   * every reply (`--appendonly yes --appendfsync always`), so whatever a
+   * client was answered survives a kill. Default: no persistence.
+   */
+  persistence?: 'none' | 'aof-always';
 }
 
 const START_TIMEOUT_MS = 10_000;
 
 /**
  * Starts a throwaway `redis-server` on a free 127.0.0.1 port, with no
- * persistence, and resolves once it answers PING. Used by the tests and by
- * `npm run bench` (built with it). Neither skips when Redis is missing: they
- * fail, saying what to install.
+ * persistence unless asked, and resolves once it answers PING. Used by the
+ * tests and by `npm run bench` (built with it). Neither skips when Redis is
+ * missing: they fail, saying what to install.
  */
-export async function startRedis(): Promise<RedisServer> {
+export async function startRedis(options: RedisServerOptions = {}): Promise<RedisServer> {
+  const args = persistenceArgs(options.persistence ?? 'none');
   // A free port can be taken between finding it and binding it: retry a few times.
   let lastError: unknown;
   for (let attempt = 0; attempt < 5; attempt++) {
+    const port = await freePort();
     try {
-      return await startOnce(await freePort());
+      return serverOn(port, args, await startOnce(port, args));
     } catch (error) {
       if (error instanceof RedisMissingError) throw error;
       lastError = error;
@@ -30,14 +51,51 @@ export async function startRedis(): Promise<RedisServer> {
   throw lastError instanceof Error ? lastError : new Error(String(lastError));
 }
 
+function persistenceArgs(persistence: RedisServerOptions['persistence']): string[] {
+  if (persistence === 'aof-always') {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-redis-'));
+    return ['--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir];
+  }
+  return ['--save', '', '--appendonly', 'no'];
+}
+
+function serverOn(port: number, args: string[], first: Running): RedisServer {
+  let current = first;
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    get pid() {
+      return current.child.pid!;
+    },
+    stop: () => current.stop(),
+    async kill() {
+      current.release();
+      const { child } = current;
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const gone = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await gone;
+    },
+    async restart() {
+      await current.stop();
+      current = await startOnce(port, args);
+    },
+  };
+}
+
 class RedisMissingError extends Error {}
 
-async function startOnce(port: number): Promise<RedisServer> {
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+interface Running {
+  child: ChildProcess;
+  /** Stops the process (SIGTERM, then SIGKILL) and forgets it. */
+  stop(): Promise<void>;
+  /** Forgets it without stopping it (it is being killed). */
+  release(): void;
+}
+
+async function startOnce(port: number, persistence: string[]): Promise<Running> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', ...persistence, '--loglevel', 'warning'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -64,11 +122,12 @@ async function startOnce(port: number): Promise<RedisServer> {
     await stopChild(child);
     throw ready;
   }
+  const release = (): void => void process.off('exit', killOnExit);
   return {
-    url: `redis://127.0.0.1:${port}`,
-    pid: child.pid!,
+    child,
+    release,
     async stop() {
-      process.off('exit', killOnExit);
+      release();
       await stopChild(child);
     },
   };

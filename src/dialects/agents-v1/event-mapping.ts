@@ -23,14 +23,6 @@ export interface V1Event {
 export interface MappingContext {
   /** When the task began running (ms since epoch): `elapsed` of text chunks counts from here. */
   startedAt: number;
-  /** Totals for `task_complete`, computed from the whole log when a page reaches the task's end. */
-  totals?: TaskTotals;
-}
-
-export interface TaskTotals {
-  /** Model turns (tool-loop iterations) the run made. */
-  iterations: number;
-  toolCalls: number;
 }
 
 const seconds = (ms: number) => Math.round(ms) / 1000;
@@ -96,7 +88,7 @@ export function toV1Events(event: TaskEvent, ctx: MappingContext): V1Event[] {
     case 'task.finished':
       switch (event.data.state) {
         case 'succeeded':
-          return [{ type: 'task_complete', data: completeData(event.data, ctx.totals) }];
+          return [{ type: 'task_complete', data: completeData(event.data) }];
         case 'cancelled':
           return [{ type: 'task_stopped', data: { message: '任务已停止', reason: 'user_cancel' } }];
         case 'failed':
@@ -112,10 +104,11 @@ export function toV1Events(event: TaskEvent, ctx: MappingContext): V1Event[] {
 
 const ACTION_STATUS = { ok: 'completed', error: 'failed', cancelled: 'cancelled' } as const;
 
-function completeData(finished: Extract<TaskEvent, { type: 'task.finished' }>['data'], totals: TaskTotals | undefined): Record<string, unknown> {
+/** The run's own counts, saved by the engine with its ending (never recounted from the log). */
+function completeData(finished: Extract<TaskEvent, { type: 'task.finished' }>['data']): Record<string, unknown> {
   const data: Record<string, unknown> = {
-    total_iterations: totals?.iterations ?? 1,
-    total_tool_calls: totals?.toolCalls ?? 0,
+    total_iterations: finished.totals?.turns ?? 1,
+    total_tool_calls: finished.totals?.toolCalls ?? 0,
   };
   if (finished.usage) {
     data.usage = {

@@ -1,6 +1,7 @@
 import type { Config } from '../../config/types.js';
 import type { Engine } from '../../engine/engine.js';
 import type { Conversation, Principal } from '../../engine/records.js';
+import { routeOf } from '../../http/dialect.js';
 import { createConversation } from './conversation-ids.js';
 import { defaultAgent } from './default-agent.js';
 import type { AuthedHandler } from './guard.js';
@@ -28,6 +29,7 @@ export function messageSend(engine: Engine, config: Config): AuthedHandler {
     try {
       const task = await engine.tasks.create(principal, {
         agentId,
+        concurrency: routeOf(ctx).concurrency,
         conversationId: (existing ?? created)!.id,
         input: { text: request.text, ...(images.length ? { images } : {}) },
         model: request.model,

@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { Engine } from '../../engine/engine.js';
 import { EngineError, clip } from '../../engine/errors.js';
-import type { Principal } from '../../engine/records.js';
+import type { FileRef, Principal } from '../../engine/records.js';
 import { v1Error } from './errors.js';
 import { UPLOAD_AREA, uploadPath } from './upload-paths.js';
 
@@ -15,19 +14,19 @@ const IMAGE_TYPES: Record<string, string> = {
   '.webp': 'image/webp',
 };
 
-/** Largest single image, and all images of one message together (they travel inside the task record). */
+/** Largest single image, and all images of one message together (what one model request carries). */
 export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
 export const MAX_IMAGES_BYTES = 20 * 1024 * 1024;
 
 /**
- * Reads a message's `images` (paths in the caller's upload folder) into
- * `data:` URLs for the model. Each path is resolved by the workspace exactly
+ * Checks a message's `images` (paths in the caller's upload folder) and
+ * returns references to them, read when the model is called. Each path is resolved by the workspace exactly
  * like a file path of the file endpoints (escapes refused), must be a file
  * of a known image type and within the size limits. The endpoint documents
  * no 404, so a missing image is a 400 naming the path.
  */
-export async function loadImages(engine: Engine, principal: Principal, paths: string[]): Promise<string[]> {
-  const urls: string[] = [];
+export async function loadImages(engine: Engine, principal: Principal, paths: string[]): Promise<FileRef[]> {
+  const refs: FileRef[] = [];
   let total = 0;
   for (const raw of paths) {
     const type = IMAGE_TYPES[extname(raw).toLowerCase()];
@@ -40,8 +39,8 @@ export async function loadImages(engine: Engine, principal: Principal, paths: st
     if (info.size > MAX_IMAGE_BYTES) throw v1Error('invalid_argument', `图片过大: ${clip(raw)}（单张上限 ${MAX_IMAGE_BYTES} 字节）`);
     total += info.size;
     if (total > MAX_IMAGES_BYTES) throw v1Error('invalid_argument', `图片总大小超过 ${MAX_IMAGES_BYTES} 字节`);
-    const bytes = await readFile(info.full);
-    urls.push(`data:${type};base64,${bytes.toString('base64')}`);
+    // A reference: the bytes are read when the prompt is built, never copied into the task.
+    refs.push({ area: UPLOAD_AREA, path: uploadPath(raw), mediaType: type });
   }
-  return urls;
+  return refs;
 }

@@ -1,8 +1,7 @@
 import type { Engine } from '../../engine/engine.js';
 import type { TaskEvent, TaskState } from '../../engine/events.js';
 import type { Principal, Task } from '../../engine/records.js';
-import { IDX_STRIDE, toV1Events, type MappingContext } from './event-mapping.js';
-import { taskTotals } from './task-totals.js';
+import { IDX_STRIDE, toV1Events } from './event-mapping.js';
 
 /** Most canonical events one poll reads (at most IDX_STRIDE times as many v1 events). */
 export const POLL_PAGE = 500;
@@ -54,7 +53,7 @@ export async function pollTask(engine: Engine, principal: Principal, taskId: str
     task = read.task;
     const batch = read.events.slice(0, POLL_PAGE);
     reachedEnd = read.events.length <= POLL_PAGE;
-    const ctx = await mappingContext(engine, task, batch);
+    const ctx = { startedAt: task.startedAt ?? task.createdAt };
     for (const event of batch) {
       toV1Events(event, ctx).forEach((v1, position) => {
         const idx = event.offset * IDX_STRIDE + position;
@@ -71,26 +70,17 @@ export async function pollTask(engine: Engine, principal: Principal, taskId: str
     task_id: current.id,
     status: ended ? STATUS[current.state] : 'running',
     created_at: seconds(current.createdAt),
-    updated_at: seconds(await updatedAt(engine, current, reachedEnd ? lastRead : undefined)),
+    updated_at: seconds(await updatedAt(engine, principal, current, reachedEnd ? lastRead : undefined)),
     error: ended && current.state === 'failed' ? (current.error ?? '任务失败') : null,
     events,
     next_offset: events.length ? events.at(-1)!.idx + 1 : from,
   };
 }
 
-async function mappingContext(engine: Engine, task: Task, batch: TaskEvent[]): Promise<MappingContext> {
-  const ctx: MappingContext = { startedAt: task.startedAt ?? task.createdAt };
-  if (batch.some((e) => e.type === 'task.finished' && e.data.state === 'succeeded')) {
-    ctx.totals = await taskTotals(engine.store, task.id);
-  }
-  return ctx;
-}
-
 /** When the task last changed: its end, else its latest event, else its start. */
-async function updatedAt(engine: Engine, task: Task, lastEvent: TaskEvent | undefined): Promise<number> {
+async function updatedAt(engine: Engine, principal: Principal, task: Task, lastEvent: TaskEvent | undefined): Promise<number> {
   if (task.finishedAt) return task.finishedAt;
   if (lastEvent) return lastEvent.ts;
-  const info = await engine.store.logInfo(task.id);
-  const [latest] = info && info.next > 0 ? await engine.store.read(task.id, info.next - 1, 1) : [];
+  const latest = await engine.tasks.latestEvent(principal, task.id);
   return latest?.ts ?? task.startedAt ?? task.createdAt;
 }

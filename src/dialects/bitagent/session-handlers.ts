@@ -1,10 +1,10 @@
 import { queryParam } from '../../http/request-params.js';
 import { EngineError, forbidden, invalid, notFound } from '../../engine/errors.js';
-import type { Agent, Conversation, Principal } from '../../engine/records.js';
+import type { Agent, Conversation, FileRef, Principal } from '../../engine/records.js';
 import type { StoredFile } from '../../engine/workspace.js';
-import type { Handler } from '../../http/dialect.js';
+import { routeOf, type Handler } from '../../http/dialect.js';
 import { userOf } from '../../http/credentials.js';
-import type { BitAgentContext } from './context.js';
+import { FILE_AREA, type BitAgentContext } from './context.js';
 import { TEXT_INLINE_BYTES, isTextLike, readUpload } from './files.js';
 import { objectBody, optionalString, optionalStringList, requiredText } from './request-fields.js';
 import { spaceView } from './space-view.js';
@@ -54,7 +54,12 @@ export function sessionHandlers(c: BitAgentContext): Record<string, Handler> {
       const files: StoredFile[] = [];
       for (const id of fileIds) files.push(await c.engine.workspace.byId(principal, id));
       const input = await chatInput(c, principal, text, files);
-      const task = await c.engine.tasks.create(principal, { agentId: conversation.agentId, conversationId: conversation.id, input });
+      const task = await c.engine.tasks.create(principal, {
+        agentId: conversation.agentId,
+        conversationId: conversation.id,
+        input,
+        concurrency: routeOf(ctx).concurrency,
+      });
       if (files.length) {
         await c.engine.conversations.update(principal, conversation.id, (conv) => {
           const current = sessionMetaOf(conv) ?? { client_id: clientId, files: [] };
@@ -109,18 +114,17 @@ async function sessionAgent(c: BitAgentContext, principal: Principal): Promise<A
 }
 
 /**
- * The chat turn for the model: the text, then each file: images inline as
- * `data:` URLs, small text files inline as text, anything else named so the
- * model knows it was given.
+ * The chat turn for the model: the text, then each file: images by
+ * reference (read when the model is called), small text files inline as
+ * text, anything else named so the model knows it was given.
  */
 async function chatInput(c: BitAgentContext, principal: Principal, text: string, files: StoredFile[]) {
   const lines = text ? [text] : [];
-  const images: string[] = [];
+  const images: FileRef[] = [];
   for (const file of files) {
     const type = (file.contentType ?? '').toLowerCase();
     if (type.startsWith('image/') && file.size <= IMAGE_INLINE_BYTES) {
-      const bytes = await readUpload(c, principal, file);
-      images.push(`data:${type};base64,${bytes.toString('base64')}`);
+      images.push({ area: FILE_AREA, path: file.path, mediaType: type });
       lines.push(`[image: ${file.name}]`);
     } else if (isTextLike(file) && file.size <= TEXT_INLINE_BYTES) {
       const bytes = await readUpload(c, principal, file);

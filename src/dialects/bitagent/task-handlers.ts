@@ -1,7 +1,7 @@
 import { queryParam } from '../../http/request-params.js';
 import { EngineError, conflict, invalid, quote } from '../../engine/errors.js';
 import type { Principal, Task } from '../../engine/records.js';
-import type { Handler } from '../../http/dialect.js';
+import { routeOf, type Handler } from '../../http/dialect.js';
 import { userOf } from '../../http/credentials.js';
 import type { BitAgentContext } from './context.js';
 import { checkInputs, inputsAsText } from './input-schema.js';
@@ -45,6 +45,7 @@ export function taskHandlers(c: BitAgentContext): Record<string, Handler> {
       if (idempotencyKey && idempotencyKey.length > 256) throw invalid('Idempotency-Key must be at most 256 characters', { field: 'Idempotency-Key' });
       const task = await c.engine.tasks.create(principal, {
         agentId: agent.id,
+        concurrency: routeOf(ctx).concurrency,
         input: { text: inputsAsText(inputs, agent.name), values: inputs },
         ...(typeof model === 'string' ? { model } : {}),
         executor: executorType === 'client' ? 'remote' : 'local',
