@@ -67,7 +67,6 @@ describe('Agents API v1 requests', () => {
       [{}, /消息不能为空/],
       [{ message: '   ' }, /消息不能为空/],
       [{ message: '', images: [] }, /消息不能为空/],
-      [{ message: 'hi', temperature: 0.2 }, /不支持的字段: temperature/],
       [{ message: 'hi', run_mode: 'turbo' }, /run_mode 只支持 fast\/thinking\/deep/],
       [{ message: 'hi', model_key: 'gpt-9' }, /未知的 model_key "gpt-9"，可用: demo, mock/],
       [{ message: 'hi', max_iterations: 0 }, /max_iterations/],
@@ -95,6 +94,12 @@ describe('Agents API v1 requests', () => {
     const unknownConversation = await api.post('/api/v1/messages', { json: { message: 'hi', conversation_id: 'conv_20000101_000000_000' } });
     expect(unknownConversation).toMatchObject({ status: 404, body: { success: false, error: '对话不存在' } });
     expect(model.requests).toHaveLength(0);
+  });
+
+  it('ignores fields it does not know, as the original server does (newer clients send prompt_name, personalization_name)', async () => {
+    const run = await sendAndPoll(api, { message: 'newer client', model_key: 'demo', prompt_name: 'default', personalization_name: 'concise', temperature: 0.2 });
+    expect(run.status).toBe('succeeded');
+    expect(run.text).toContain('newer client');
   });
 
   it('accepts null for options left unset, and model_key picks the model', async () => {

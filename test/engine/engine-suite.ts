@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/engine/engine.js';
 import { EngineError } from '../../src/engine/errors.js';
+import { queueOf } from '../../src/engine/task-finish.js';
 import type { Store } from '../../src/store/store.js';
 import { chunk, startOpenAIServer, textReply, toolCallReply, type OpenAIServer } from '../support/openai-server.js';
 import { alice, bob, followToEnd, startEngine, testConfig, until, waitForEvent } from './harness.js';
@@ -167,6 +168,31 @@ export function engineSuite(name: string, stores: StoreMaker): void {
         ['user', 'second'],
         ['assistant', 'the new answer'],
       ]);
+    });
+
+    it('is never held up in line by a task that will not run (a create or a run that died half-way)', async () => {
+      engine = await boot({ concurrency: 'enqueue' });
+      const conversation = await engine.conversations.create(alice, { agentId: 'calc' });
+      // What a process killed between taking a place in line and storing its task leaves behind.
+      await storeOf(engine).indexAdd(queueOf({ ...alice, conversationId: conversation.id }), 'task_never_stored', Date.now() - 1_000);
+      model.script([textReply('not blocked')]);
+      const task = await engine.tasks.create(alice, { agentId: 'calc', conversationId: conversation.id, input: { text: 'go' } });
+      expect((await followToEnd(engine, alice, task.id)).at(-1)).toMatchObject({ data: { state: 'succeeded' } });
+    });
+
+    it('gives back its slot and its place in line when a create is refused part-way', async () => {
+      engine = await boot({ concurrency: 'enqueue' });
+      model.script([{ chunks: [chunk.text('busy')], stall: true }, textReply('after')]);
+      const slot = ['user:acme/alice'];
+      const holder = await engine.tasks.create(alice, { agentId: 'calc', input: { text: 'holds the user slot' }, exclusive: slot });
+      await waitForEvent(engine, alice, holder.id, (e) => e.type === 'message.delta');
+      const conversation = await engine.conversations.create(alice, { agentId: 'calc' });
+      // Refused on the exclusive slot after the conversation's line was reached: nothing of it may stay in line.
+      await expect(engine.tasks.create(alice, { agentId: 'calc', conversationId: conversation.id, input: { text: 'refused' }, exclusive: slot })).rejects.toMatchObject({ code: 'conflict' });
+      expect((await storeOf(engine).indexRange(queueOf({ ...alice, conversationId: conversation.id }), { offset: 0, limit: 10 })).total).toBe(0);
+      await engine.tasks.cancel(alice, holder.id);
+      const next = await engine.tasks.create(alice, { agentId: 'calc', conversationId: conversation.id, input: { text: 'now' } });
+      expect((await followToEnd(engine, alice, next.id)).at(-1)).toMatchObject({ data: { state: 'succeeded' } });
     });
 
     it('returns the same task for the same idempotency key', async () => {

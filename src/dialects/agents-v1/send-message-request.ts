@@ -4,17 +4,17 @@ import { quote } from '../../engine/errors.js';
 import { v1Error } from './errors.js';
 
 /**
- * `POST /messages` bodies: the document's SendMessageRequest, checked with
- * its own rules (`additionalProperties: false`, so a misspelt field is an
- * error rather than silently ignored), then the rules the document states in
- * words. `null` counts as "not given" for every field, as Python clients send
+ * `POST /messages` bodies: the document's SendMessageRequest, its fields
+ * checked with their own types, then the rules the document states in words.
+ * Fields it does not know are ignored, as the original server does: newer
+ * clients send `prompt_name` and `personalization_name`, and must keep
+ * working. `null` counts as "not given" for every field, as Python clients send
  * `None` for options they leave unset.
  */
 const nullable = (type: string, extra: object = {}) => ({ anyOf: [{ type, ...extra }, { type: 'null' }] });
 
 const schema = {
   type: 'object',
-  additionalProperties: false,
   properties: {
     message: nullable('string'),
     images: nullable('array', { items: { type: 'string' } }),
@@ -100,8 +100,6 @@ const TYPE_NAMES: Record<string, string> = {
 };
 
 function describe(errors: ErrorObject[]): string {
-  const unknown = errors.flatMap((e) => (e.keyword === 'additionalProperties' ? [String(e.params.additionalProperty)] : []));
-  if (unknown.length) return `不支持的字段: ${[...new Set(unknown)].join(', ')}`;
   const fields = [...new Set(errors.map((e) => e.instancePath.split('/')[1] ?? '').filter(Boolean))];
   return fields.map((f) => `字段 ${f} 类型错误，应为 ${TYPE_NAMES[f] ?? '合法值'}`).join('; ') || '请求参数错误';
 }
