@@ -3,7 +3,8 @@ import { conflict, forbidden, invalid, notFound, quote } from './errors.js';
 import { newId } from './ids.js';
 import { updateRecord } from './record-update.js';
 import type { Agent, AgentVisibility, Principal } from './records.js';
-import { allMembers, checkId, checkText, scopedKey, type Users } from './users.js';
+import { scopedKey } from './keys.js';
+import { allMembers, checkId, checkText, type Users } from './users.js';
 
 /**
  * Agents are keyed by tenant + id (`scopedKey`), so an id chosen in one tenant

@@ -2,7 +2,7 @@ import type { Config, UserSeed } from '../config/types.js';
 import type { Directory } from './directory.js';
 import type { Credential, User } from './records.js';
 import { hashPassword, sha256, verifyPassword } from './secrets.js';
-import { scopedKey } from './users.js';
+import { scopedKey } from './keys.js';
 
 /**
  * Applies `bootstrap` from the config: tenants, users, credentials and agents,

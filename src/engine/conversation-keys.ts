@@ -1,4 +1,4 @@
-import { userKey } from './directory.js';
+import { scopedKey, userKey } from './keys.js';
 
 /** An owner (tenant + user) as far as storage keys care. */
 export interface Owner {
@@ -11,12 +11,6 @@ export interface ConversationRef extends Owner {
   conversationId: string;
 }
 
-/**
- * Joins key parts so that no two different part lists give one key: each part
- * is URI-encoded, so the `/` between them never occurs inside one. Encoding
- * also keeps `{` and `}` of client-chosen ids out of Redis hash tags.
- */
-export const scopedKey = (...parts: string[]): string => parts.map(encodeURIComponent).join('/');
 
 /**
  * The store key of a conversation (its record, messages, run slot and queue):

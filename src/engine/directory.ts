@@ -4,7 +4,8 @@ import { Agents, type AgentPatch, type NewAgent } from './agents.js';
 import { unauthenticated } from './errors.js';
 import type { Agent, Credential, Principal, Tenant, User } from './records.js';
 import { safeEqual, sha256 } from './secrets.js';
-import { allMembers, requireAdmin, scopedKey, Users, type NewUser, type UserPatch, type UserView } from './users.js';
+import { scopedKey } from './keys.js';
+import { allMembers, requireAdmin, Users, type NewUser, type UserPatch, type UserView } from './users.js';
 
 export { userKey } from './users.js';
 

@@ -1,7 +1,7 @@
 import type { Store } from '../store/store.js';
 import { EngineError } from './errors.js';
 import type { Task } from './records.js';
-import { TASK, runningOf } from './task-finish.js';
+import { TASK, isFinal, runningOf } from './task-finish.js';
 
 /**
  * A member without a task record this old is left over from a create that
@@ -37,7 +37,7 @@ async function pruneIdle(store: Store, list: string, self: string, now: number):
   for (const id of members) {
     if (id === self) continue;
     const task = (await store.get<Task>(TASK, id))?.value;
-    const over = task ? task.state === 'succeeded' || task.state === 'failed' || task.state === 'cancelled' : admittedBefore.has(id);
+    const over = task ? isFinal(task) : admittedBefore.has(id);
     if (over) await store.indexRemove(list, id);
   }
 }

@@ -1,5 +1,6 @@
 import type { Store } from '../store/store.js';
-import { conversationKey, scopedKey, type Owner } from './conversation-keys.js';
+import { conversationKey, type Owner } from './conversation-keys.js';
+import { scopedKey } from './keys.js';
 import { userKey } from './directory.js';
 import type { Task } from './records.js';
 

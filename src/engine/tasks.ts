@@ -205,7 +205,7 @@ export class Tasks implements ConversationDependent {
       if (members.length === 0) return;
       for (const id of members) {
         const task = (await this.store.get<Task>(TASK, id))?.value;
-        if (task && (task.state === 'pending' || task.state === 'running')) await this.cancel(owner, id);
+        if (task && !isFinal(task)) await this.cancel(owner, id);
         // A record already expired was taken out of its other listings by the reaper (or soon will be).
         await forgetTask(this.store, task ?? { id, tenant: owner.tenant, userId: owner.userId, agentId: '', conversationId });
       }

@@ -4,21 +4,15 @@ import { newId } from './ids.js';
 import { updateRecord } from './record-update.js';
 import type { Principal, User } from './records.js';
 import { hashPassword, verifyPassword } from './secrets.js';
+import { scopedKey, userKey } from './keys.js';
 
 const C = { user: 'user', username: 'username' } as const;
 const usersOf = (tenant: string) => `users:${tenant}`;
 /** Users the config declared at some boot (members are `scopedKey`s), so a later boot can tell who left it. */
 const CONFIG_USERS = 'config-users';
 
-/** The store key of a user record, and the scope of their tasks, conversations and files elsewhere. */
-export const userKey = (tenant: string, userId: string) => `${tenant}/${userId}`;
+export { userKey } from './keys.js';
 
-/**
- * A key for a name unique within one tenant. Both parts are escaped, so no
- * choice of tenant code or name makes one tenant's key equal another's
- * (`a` + `b/c` and `a/b` + `c` stay apart).
- */
-export const scopedKey = (tenant: string, name: string) => `${encodeURIComponent(tenant)}/${encodeURIComponent(name)}`;
 
 export function parseScopedKey(key: string): { tenant: string; name: string } {
   const [tenant = '', name = ''] = key.split('/');

@@ -1,7 +1,7 @@
 import { rm, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Store } from '../store/store.js';
-import { scopedKey } from './conversation-keys.js';
+import { scopedKey } from './keys.js';
 import { allMembers, userKey } from './users.js';
 import { assertInside, safeSegment } from './workspace-paths.js';
 

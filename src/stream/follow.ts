@@ -2,6 +2,7 @@ import type { Engine } from '../engine/engine.js';
 import type { TaskEvent } from '../engine/events.js';
 import type { Principal } from '../engine/records.js';
 import type { StreamWriter } from './stream-writer.js';
+import { isFinal } from '../engine/task-finish.js';
 
 export interface FollowOptions {
   engine: Engine;
@@ -36,7 +37,7 @@ export async function followTask(options: FollowOptions): Promise<void> {
   });
   // A client already holding the last event of a finished task gets the closing frames at once.
   const page = await engine.tasks.read(principal, taskId, options.from, 1);
-  const finished = page.task.state === 'succeeded' || page.task.state === 'failed' || page.task.state === 'cancelled';
+  const finished = isFinal(page.task);
   if (finished && page.events.length === 0) {
     subscription.close();
     await options.onEnd();

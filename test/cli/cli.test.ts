@@ -1,8 +1,9 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { killGatewayProcesses, startGatewayProcess } from '../support/gateway-process.js';
 
 const CLI = 'dist/src/cli/main.js';
 
@@ -11,6 +12,8 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}) {
 }
 
 describe('switchboard CLI', () => {
+  afterAll(killGatewayProcesses);
+
   it('check-config prints the resolved config with secrets masked', () => {
     const result = run(['check-config', 'config/switchboard.yaml']);
     expect(result.status).toBe(0);
@@ -55,28 +58,16 @@ describe('switchboard CLI', () => {
 
   it('serve answers /healthz and /readyz, then stops cleanly on SIGTERM', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sb-cli-data-'));
-    const child = spawn(process.execPath, [CLI, 'serve'], {
-      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', SWITCHBOARD_DATA_DIR: dataDir, LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    const port = await new Promise<number>((resolve, reject) => {
-      child.stdout.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        const match = /"port":(\d+),"host"/.exec(out);
-        if (match) resolve(Number(match[1]));
-      });
-      child.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
-    });
-    const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+    const gw = await startGatewayProcess({ env: { SWITCHBOARD_DATA_DIR: dataDir } });
+    const health = await fetch(`${gw.base}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: 'ok' });
-    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+    const ready = await fetch(`${gw.base}/readyz`);
     expect(await ready.json()).toEqual({ status: 'ready', store: 'sqlite' });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
+    const exited = new Promise<number | null>((resolve) => gw.child.once('exit', resolve));
+    gw.child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    expect(out).toContain('shutting down');
-    expect(out).not.toContain('alice-password');
+    expect(gw.output()).toContain('shutting down');
+    expect(gw.output()).not.toContain('alice-password');
   });
 });

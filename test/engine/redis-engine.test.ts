@@ -1,17 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisStore } from '../../src/store/redis-store.js';
-import { startRedis, type RedisServer } from '../support/redis-server.js';
+import { describe, expect, it } from 'vitest';
+import { redisPerFile } from '../support/redis-per-file.js';
 import { chunk, startOpenAIServer } from '../support/openai-server.js';
 import { engineSuite } from './engine-suite.js';
 import { alice, followToEnd, startEngine, testConfig, waitForEvent } from './harness.js';
 
-let server: RedisServer;
-beforeAll(async () => {
-  server = await startRedis();
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const redis = redisPerFile('e');
 
 // Each `open()` gets its own key prefix on the one server; `reopen()` joins it.
 let prefix = '';
@@ -19,17 +12,17 @@ let count = 0;
 engineSuite('redis', {
   open: () => {
     prefix = `e${++count}:`;
-    return Promise.resolve(new RedisStore({ url: server.url, keyPrefix: prefix }));
+    return Promise.resolve(redis.store(prefix));
   },
-  reopen: () => Promise.resolve(new RedisStore({ url: server.url, keyPrefix: prefix })),
+  reopen: () => Promise.resolve(redis.store(prefix)),
 });
 
 describe('engine instances sharing one Redis', () => {
   it('a cancel sent through one instance stops the model call running on another', async () => {
     const model = await startOpenAIServer();
     const keyPrefix = `x${Date.now()}:`;
-    const storeA = new RedisStore({ url: server.url, keyPrefix });
-    const storeB = new RedisStore({ url: server.url, keyPrefix });
+    const storeA = redis.store(keyPrefix);
+    const storeB = redis.store(keyPrefix);
     const a = await startEngine(storeA, testConfig(model.url), 'gw-a');
     const b = await startEngine(storeB, testConfig(model.url), 'gw-b');
     try {

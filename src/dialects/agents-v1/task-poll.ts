@@ -2,6 +2,7 @@ import type { Engine } from '../../engine/engine.js';
 import type { TaskEvent, TaskState } from '../../engine/events.js';
 import type { Principal, Task } from '../../engine/records.js';
 import { IDX_STRIDE, toV1Events } from './event-mapping.js';
+import { isFinal } from '../../engine/task-finish.js';
 
 /** Most canonical events one poll reads (at most IDX_STRIDE times as many v1 events). */
 export const POLL_PAGE = 500;
@@ -65,7 +66,7 @@ export async function pollTask(engine: Engine, principal: Principal, taskId: str
     cursor = lastRead.offset + 1;
   }
   const current = task!;
-  const ended = reachedEnd && current.state !== 'pending' && current.state !== 'running';
+  const ended = reachedEnd && isFinal(current);
   return {
     task_id: current.id,
     status: ended ? STATUS[current.state] : 'running',

@@ -9,6 +9,7 @@ import { objectBody, optionalBoolean, optionalObject, optionalString, requiredTe
 import { spaceView } from './space-view.js';
 import { replayTask, streamTask } from './task-stream.js';
 import { metaOf, stateOf, taskDetail, type BitAgentTaskMeta } from './task-view.js';
+import { isFinal } from '../../engine/task-finish.js';
 
 const EXECUTOR_TYPES = ['cloud', 'client'] as const;
 
@@ -64,7 +65,7 @@ export function taskHandlers(c: BitAgentContext): Record<string, Handler> {
     taskCancel: async (ctx, caller) => {
       const principal = userOf(caller);
       const task = await c.engine.tasks.get(principal, String(ctx.params.task_id));
-      if (task.state !== 'pending' && task.state !== 'running') {
+      if (isFinal(task)) {
         throw conflict(`the task has already ended (${stateOf(task)}); only waiting or running tasks can be cancelled`, { state: stateOf(task) });
       }
       const after = await c.engine.tasks.cancel(principal, task.id);
