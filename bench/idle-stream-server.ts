@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import type { Store } from '../src/store/store.js';
-import { resumeOffset, SseWriter } from '../src/stream/sse.js';
+import { resumePosition, SseWriter } from '../src/stream/sse.js';
 import { StreamHub } from '../src/stream/stream-hub.js';
 
 export interface IdleStreamServer {
@@ -39,7 +39,7 @@ export async function startIdleStreamServer(store: Store): Promise<IdleStreamSer
       return;
     }
     const sse = new SseWriter(ctx, hub);
-    const subscription = store.subscribe(logId, resumeOffset(ctx) ?? 0, (event) =>
+    const subscription = store.subscribe(logId, resumePosition(ctx) ?? 0, (event) =>
       sse.send({ id: event.offset, event: event.type, data: event }),
     );
     open++;

@@ -3,6 +3,7 @@ import type { ConcurrencyPolicy, Config, DialectName } from '../config/types.js'
 import type { Engine } from '../engine/engine.js';
 import type { EngineError } from '../engine/errors.js';
 import type { Logger } from '../log.js';
+import type { ViewRegistry } from '../stream/view-registry.js';
 import type { StreamHub } from '../stream/stream-hub.js';
 import type { StreamWriter } from '../stream/stream-writer.js';
 import type { Caller, Credentials, SchemeName } from './credentials.js';
@@ -90,6 +91,8 @@ export interface DialectDeps {
   config: Config;
   logger: Logger;
   streams: StreamHub;
+  /** Where a dialect makes its views of tasks (the frames its streams and polls read). */
+  views: ViewRegistry;
   /** The gateway's credential schemes; a dialect registers those it issues. */
   credentials: Credentials;
 }

@@ -8,6 +8,7 @@ import { closeModelConnections } from '../executors/registry.js';
 import { Engine, type EngineDeps } from '../engine/engine.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
+import { ViewRegistry } from '../stream/view-registry.js';
 import { StreamHub } from '../stream/stream-hub.js';
 import { UserGauge } from '../engine/user-gauge.js';
 import { cookieKeys } from './cookie-keys.js';
@@ -43,6 +44,8 @@ interface Listener {
 export class Gateway {
   readonly engine: Engine;
   readonly streams: StreamHub;
+  /** Every dialect's views of tasks on this instance. */
+  readonly views: ViewRegistry;
   readonly credentials = new Credentials();
   /** Each user's multipart requests in progress on this instance. */
   readonly uploads: UserGauge;
@@ -56,6 +59,7 @@ export class Gateway {
     const { server, limits } = options.config;
     this.streams = new StreamHub({ heartbeatMs: server.heartbeat_ms, stallMs: server.stream_stall_ms, perUser: limits.streams_per_user });
     this.uploads = new UserGauge(limits.uploads_per_user, 'uploads in progress');
+    this.views = new ViewRegistry(this.engine);
     this.proxies = new TrustedProxies(server.trust_proxy);
     registerSharedSchemes(this.credentials, this.engine.directory);
   }
@@ -68,7 +72,7 @@ export class Gateway {
     for (const name of DIALECT_NAMES) {
       if (!config.dialects[name].enabled) continue;
       const table = loadRouteTable(name);
-      const dialect = DIALECT_FACTORIES[name]({ engine: this.engine, config, logger, streams: this.streams, credentials: this.credentials });
+      const dialect = DIALECT_FACTORIES[name]({ engine: this.engine, config, logger, streams: this.streams, views: this.views, credentials: this.credentials });
       problems.push(...checkCoverage(dialect, table));
       dialects.set(name, { dialect, table });
     }

@@ -45,9 +45,12 @@ export function formatSse(frame: SseFrame): string {
   return `${out}\n`;
 }
 
-/** The offset after the one a reconnecting client names in `Last-Event-ID` (or a query fallback). */
-export function resumeOffset(ctx: Koa.Context, queryName = 'last_event_id'): number | undefined {
-  const raw = ctx.get('last-event-id') || queryParam(ctx, queryName) || '';
-  if (!/^\d+$/.test(raw)) return undefined;
-  return Number(raw) + 1;
+/**
+ * The first frame a reconnecting client wants: the one after the integer id
+ * it names in `Last-Event-ID` (or a query fallback, for clients that cannot
+ * set headers); undefined when it names none.
+ */
+export function resumePosition(ctx: Koa.Context, queryName = 'last_event_id'): number | undefined {
+  const raw = (ctx.get('last-event-id') || queryParam(ctx, queryName) || '').trim();
+  return /^\d{1,15}$/.test(raw) ? Number(raw) + 1 : undefined;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EventInput, EventType, TaskEvent } from '../../src/engine/events.js';
-import { IDX_STRIDE, toV1Events } from '../../src/dialects/agents-v1/event-mapping.js';
+import { V1Fold } from '../../src/dialects/agents-v1/event-mapping.js';
 
 /** One event of every canonical type: a new type fails to compile here until it gets a sample. */
 const SAMPLES: { [T in EventType]: Extract<EventInput, { type: T }>[] } = {
@@ -30,28 +30,47 @@ const SAMPLES: { [T in EventType]: Extract<EventInput, { type: T }>[] } = {
 };
 
 const at = (event: EventInput, offset = 5): TaskEvent => ({ ...event, offset, ts: 1_000_000 + offset * 10 }) as TaskEvent;
-const ctx = { startedAt: 1_000_000 };
+const fresh = () => new V1Fold({ conversationId: 'conv_20260101_000000_000' });
 
 describe('canonical events as Agents API v1 events', () => {
-  it('maps every canonical event to at most IDX_STRIDE v1 events with object data', () => {
+  it('maps every canonical event to v1 events with object data', () => {
     for (const samples of Object.values(SAMPLES)) {
-      for (const sample of samples) {
-        const group = toV1Events(at(sample), ctx);
-        expect(group.length).toBeLessThanOrEqual(IDX_STRIDE);
-        for (const v1 of group) expect(v1.data).toBeTypeOf('object');
-      }
+      for (const sample of samples) for (const v1 of fresh().apply(at(sample))) expect(v1.data).toBeTypeOf('object');
     }
   });
 
+  it('counts the chunks of a reply from 1, with the seconds since the chunk before', () => {
+    const fold = fresh();
+    const delta = SAMPLES['message.delta'][0]!;
+    const chunks = [
+      at(SAMPLES['message.started'][0]!, 3),
+      { ...at(delta, 4), ts: 2_000_000 },
+      { ...at(delta, 5), ts: 2_000_250 },
+      { ...at(SAMPLES['tool.started'][0]!, 6), ts: 2_000_300 },
+      { ...at(delta, 9), ts: 2_001_300 },
+    ].flatMap((event) => fold.apply(event)).filter((v1) => v1.type === 'text_chunk');
+    expect(chunks.map((c) => [c.data.index, c.data.elapsed])).toEqual([
+      [1, 0],
+      [2, 0.25],
+      [3, 1.05],
+    ]);
+  });
+
   it('uses the API vocabulary and data shapes', () => {
-    const map = (event: EventInput) => toV1Events(at(event), ctx);
+    const map = (event: EventInput) => fresh().apply(at(event));
     expect(map(SAMPLES['task.started'][0]!)).toEqual([{ type: 'ai_message_start', data: {} }]);
     expect(map(SAMPLES['reasoning.delta'][0]!)).toEqual([{ type: 'thinking_chunk', data: { content: 'hm' } }]);
     expect(map(SAMPLES['reasoning.completed'][0]!)).toEqual([{ type: 'thinking_end', data: { full_content: 'hm' } }]);
-    expect(map(SAMPLES['message.delta'][0]!)).toEqual([{ type: 'text_chunk', data: { content: 'Hi', index: 5 * IDX_STRIDE, elapsed: 0.05 } }]);
+    expect(map(SAMPLES['message.delta'][0]!)).toEqual([{ type: 'text_chunk', data: { content: 'Hi', index: 1, elapsed: 0 } }]);
     expect(map(SAMPLES['message.completed'][0]!)).toEqual([{ type: 'text_end', data: { full_content: 'Hi' } }]);
     expect(map(SAMPLES['tool.started'][0]!).map((e) => e.type)).toEqual(['tool_preparing', 'tool_intent', 'tool_start']);
-    expect(map(SAMPLES['tool.started'][0]!)[2]!.data).toEqual({ id: 'c', name: 'calculator', arguments: { expression: '1+1' }, preparing_id: 'c' });
+    expect(map(SAMPLES['tool.started'][0]!)[2]!.data).toEqual({
+      id: 'c',
+      name: 'calculator',
+      arguments: { expression: '1+1' },
+      preparing_id: 'c',
+      conversation_id: 'conv_20260101_000000_000',
+    });
     expect(SAMPLES['tool.completed'].map((e) => map(e)[0]!.data.status)).toEqual(['completed', 'failed', 'cancelled']);
     expect(map(SAMPLES['tool.completed'][1]!)[0]!.data.message).toBe('bad expression');
     expect(map(SAMPLES.error[0]!)).toEqual([{ type: 'error', data: { message: 'boom', code: 'upstream' } }]);

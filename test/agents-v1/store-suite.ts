@@ -96,13 +96,15 @@ export function agentsV1StoreSuite(store: StoreUnderTest): void {
       expect(run.events.filter((e) => e.type === 'thinking_chunk').map((e) => e.data.content).join('')).toBe('The tool said 42. So the answer is 42.');
       expect(byType('thinking_end').data.full_content).toBe('The tool said 42. So the answer is 42.');
       expect(byType('text_end').data.full_content).toBe(run.text);
-      for (const c of run.events.filter((e) => e.type === 'text_chunk')) {
-        expect(c.data).toEqual({ content: expect.any(String), index: c.idx, elapsed: expect.any(Number) });
-      }
+      // As the original server: the chunks of the reply counted from 1, each with the seconds since the one before.
+      const chunks = run.events.filter((e) => e.type === 'text_chunk');
+      expect(chunks.map((c) => c.data.index)).toEqual(chunks.map((_, i) => i + 1));
+      expect(chunks[0]!.data.elapsed).toBe(0);
+      for (const c of chunks) expect(c.data).toEqual({ content: expect.any(String), index: expect.any(Number), elapsed: expect.any(Number) });
+      expect(byType('tool_start').data.conversation_id).toBe(run.conversationId);
       expect(byType('task_complete').data).toMatchObject({ total_iterations: 2, total_tool_calls: 1, usage: { total_tokens: 30 } });
-      // idx strictly increasing, each event exactly once across all polls.
-      const idx = run.events.map((e) => e.idx);
-      expect(idx).toEqual([...new Set(idx)].sort((a, b) => a - b));
+      // idx runs 0, 1, 2, … with no gaps, each event exactly once across all polls.
+      expect(run.events.map((e) => e.idx)).toEqual(run.events.map((_, i) => i));
 
       // thinking asked the model for reasoning (the model's reasoning_params were sent).
       expect(model.requests.at(-1)!.body.thinking).toEqual({ type: 'enabled' });
@@ -114,8 +116,8 @@ export function agentsV1StoreSuite(store: StoreUnderTest): void {
       expect(history[3]!.content).toBe(run.text);
 
       // Polling again from the end gives nothing new and keeps the offset; from 0 gives the same events.
-      const end = await api.get(`/api/v1/tasks/${run.taskId}`, { query: { from: String(idx.at(-1)! + 1) } });
-      expect(end.body.data).toMatchObject({ status: 'succeeded', events: [], next_offset: idx.at(-1)! + 1 });
+      const end = await api.get(`/api/v1/tasks/${run.taskId}`, { query: { from: String(run.events.length) } });
+      expect(end.body.data).toMatchObject({ status: 'succeeded', events: [], next_offset: run.events.length });
       const again = await api.get(`/api/v1/tasks/${run.taskId}`, { query: { from: 'not-a-number' } });
       expect(again.body.data.events).toEqual(run.events);
     });

@@ -92,7 +92,7 @@ describe.each(['memory', 'redis'] as const)('the example flow on the %s store', 
 
     // Step 6: the stream, through a real SSE client.
     const { frames } = await readStream(api.url(`/task/stream/${taskId}`), token);
-    expect(frames.at(-1)).toEqual({ event: 'close', data: 'close', id: '' });
+    expect(frames.at(-1)).toEqual({ event: 'close', data: 'close', id: expect.stringMatching(/^\d+$/) });
     const steps = jsonOf(frames, 'step');
     expect(steps.map((s) => [s.index, s.activity_name, s.status])).toEqual([
       [1, 'Model turn 1', 'waiting'],

@@ -122,7 +122,7 @@ describe('sessions', () => {
     expect(taskId).toMatch(/^task_/);
     expect(first.frames.filter((f) => f.event === 'message').map((f) => f.data).join('')).toBe('I see a picture and your notes.');
     expect(jsonOf(first.frames, 'step-event').at(-1)).toMatchObject({ status: 'ok', outputs: { text: 'I see a picture and your notes.' } });
-    expect(first.frames.at(-1)).toEqual({ event: 'close', data: 'close', id: '' });
+    expect(first.frames.at(-1)).toEqual({ event: 'close', data: 'close', id: expect.stringMatching(/^\d+$/) });
 
     const sent = model.requests.at(-1)!.body.messages.at(-1);
     expect(sent.role).toBe('user');

@@ -163,7 +163,7 @@ describe('client executor tasks', () => {
     });
     const stream = readStream(api.url(`/task/stream/${taskId}`), token);
     expect((await api.call('POST', `/task/cancel/${taskId}`, { token })).body).toEqual({ code: '200', message: '', data: taskId });
-    expect((await stream).frames).toEqual([{ event: 'close', data: 'close', id: '' }]);
+    expect((await stream).frames).toEqual([{ event: 'close', data: 'close', id: expect.stringMatching(/^\d+$/) }]);
     const detail = (await api.call('GET', `/task/detail/${taskId}`, { token })).body.data;
     expect(detail).toMatchObject({ state: 'cancelled', ended_at: expect.any(String), duration: expect.any(Number) });
     const again = await api.call('POST', `/task/cancel/${taskId}`, { token });

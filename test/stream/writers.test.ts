@@ -54,8 +54,9 @@ describe('shared stream writers over real HTTP', () => {
     const cut = 4;
     const body = await fetch(`${app.url}/sse/${task.id}`, { headers: { 'Last-Event-ID': String(cut) } }).then((r) => r.text());
     const ids = [...body.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
-    expect(ids).toEqual(all.events.slice(cut + 1).map((e) => e.offset));
-    expect(body.trimEnd().endsWith('event: close\ndata: close')).toBe(true);
+    // One frame per event, numbered like the log, then `close` with the next number.
+    expect(ids).toEqual([...all.events.slice(cut + 1).map((e) => e.offset), all.events.length]);
+    expect(body.trimEnd()).toMatch(/event: close\nid: \d+\ndata: close$/);
   });
 
   it('writes NDJSON lines, one JSON document each', async () => {

@@ -7,6 +7,7 @@ import { fileDownload, fileList, fileUpload } from './file-handlers.js';
 import { asUser } from './guard.js';
 import { messageSend } from './message-handlers.js';
 import { taskCancel, taskPoll } from './task-handlers.js';
+import { v1Views } from './task-poll.js';
 
 /**
  * The Agents API v1 (`/api/v1/*`, specs/agents-v1.openapi.yaml): background
@@ -14,14 +15,14 @@ import { taskCancel, taskPoll } from './task-handlers.js';
  * bearer token (declared in config/dialects/agents-v1.yaml, checked by the
  * mount); handlers return bodies without `success`, the envelope adds it.
  */
-export const createAgentsV1Dialect: DialectFactory = ({ engine, config }) => ({
+export const createAgentsV1Dialect: DialectFactory = ({ engine, config, views }) => ({
   name: 'agents-v1',
   handlers: {
     // Any route of the table not implemented below answers 501 in this API's error shape.
     ...notImplementedHandlers('agents-v1'),
     conversationCreate: asUser(conversationCreate(engine, config)),
     messageSend: asUser(messageSend(engine, config)),
-    taskPoll: asUser(taskPoll(engine)),
+    taskPoll: asUser(taskPoll(v1Views(views))),
     taskCancel: asUser(taskCancel(engine)),
     fileUpload: asUser(fileUpload(engine)),
     fileList: asUser(fileList(engine)),

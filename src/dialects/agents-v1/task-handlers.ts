@@ -2,12 +2,12 @@ import type { Engine } from '../../engine/engine.js';
 import { parseOffset } from '../../stream/offsets.js';
 import type { AuthedHandler } from './guard.js';
 import { pathParam } from '../../http/request-params.js';
-import { pollTask } from './task-poll.js';
+import { pollTask, type V1Views } from './task-poll.js';
 
 /** `GET /tasks/{task_id}?from=N`: the events since `from` (an invalid `from` counts as 0). */
-export function taskPoll(engine: Engine): AuthedHandler {
+export function taskPoll(views: V1Views): AuthedHandler {
   return async (ctx, principal) => {
-    const data = await pollTask(engine, principal, pathParam(ctx, 'task_id'), parseOffset(ctx.query.from));
+    const data = await pollTask(views, principal, pathParam(ctx, 'task_id'), parseOffset(ctx.query.from));
     return { data };
   };
 }

@@ -1,13 +1,21 @@
-import type { Engine } from '../../engine/engine.js';
-import type { TaskEvent, TaskState } from '../../engine/events.js';
-import type { Principal, Task } from '../../engine/records.js';
-import { IDX_STRIDE, toV1Events } from './event-mapping.js';
+import { invalid } from '../../engine/errors.js';
+import type { TaskState } from '../../engine/events.js';
+import type { Principal } from '../../engine/records.js';
 import { isFinal } from '../../engine/task-finish.js';
+import type { ViewSpec } from '../../stream/task-view.js';
+import type { TaskViews } from '../../stream/task-views.js';
+import type { ViewRegistry } from '../../stream/view-registry.js';
+import { V1Fold, type V1Event } from './event-mapping.js';
 
-/** Most canonical events one poll reads (at most IDX_STRIDE times as many v1 events). */
+/** Most v1 events one poll returns. */
 export const POLL_PAGE = 500;
-/** Pages one poll may read while they hold only events without a v1 form. */
-const MAX_PAGES = 4;
+
+export interface V1Frame {
+  idx: number;
+  type: string;
+  data: Record<string, unknown>;
+  ts: number;
+}
 
 export interface TaskPollData {
   task_id: string;
@@ -15,7 +23,7 @@ export interface TaskPollData {
   created_at: number;
   updated_at: number;
   error: string | null;
-  events: { idx: number; type: string; data: Record<string, unknown>; ts: number }[];
+  events: V1Frame[];
   next_offset: number;
 }
 
@@ -31,57 +39,44 @@ const STATUS: Record<TaskState, V1Status> = {
 
 const seconds = (ms: number) => ms / 1000;
 
-/**
- * One poll: the v1 events from `from` on, at most a page of them.
- *
- * `next_offset` is the last returned idx + 1, or `from` when nothing is new.
- * Clients stop polling once `status` is not "running", so a page that does
- * not reach the end of the log reports "running" even when the task has
- * already ended: the status is the task's as of the last event the client
- * has been given, and no client stops before it has every event. The log is
- * complete before the task record says it ended, and the record is read
- * before the events, so a finished status always comes with the last event.
- */
-export async function pollTask(engine: Engine, principal: Principal, taskId: string, from: number): Promise<TaskPollData> {
-  const start = Math.floor(from / IDX_STRIDE);
-  let cursor = start;
-  let task: Task | undefined;
-  let reachedEnd = false;
-  let lastRead: TaskEvent | undefined;
-  const events: TaskPollData['events'] = [];
-  for (let page = 0; page < MAX_PAGES && events.length === 0; page++) {
-    const read = await engine.tasks.read(principal, taskId, cursor, POLL_PAGE + 1);
-    task = read.task;
-    const batch = read.events.slice(0, POLL_PAGE);
-    reachedEnd = read.events.length <= POLL_PAGE;
-    const ctx = { startedAt: task.startedAt ?? task.createdAt };
-    for (const event of batch) {
-      toV1Events(event, ctx).forEach((v1, position) => {
-        const idx = event.offset * IDX_STRIDE + position;
-        if (idx >= from) events.push({ idx, type: v1.type, data: v1.data, ts: seconds(event.ts) });
-      });
-    }
-    lastRead = batch.at(-1) ?? lastRead;
-    if (reachedEnd || !lastRead) break;
-    cursor = lastRead.offset + 1;
-  }
-  const current = task!;
-  const ended = reachedEnd && isFinal(current);
-  return {
-    task_id: current.id,
-    status: ended ? STATUS[current.state] : 'running',
-    created_at: seconds(current.createdAt),
-    updated_at: seconds(await updatedAt(engine, principal, current, reachedEnd ? lastRead : undefined)),
-    error: ended && current.state === 'failed' ? (current.error ?? '任务失败') : null,
-    events,
-    next_offset: events.length ? events.at(-1)!.idx + 1 : from,
-  };
+/** A task's v1 events, each with its `idx` (its position) and the time of the canonical event it came from. */
+const POLL_VIEW: ViewSpec<V1Event, V1Fold, V1Frame> = {
+  start: (task) => new V1Fold(task),
+  render: (frame, position, event) => ({ idx: position, type: frame.type, data: frame.data, ts: seconds(event.ts) }),
+};
+
+export type V1Views = TaskViews<V1Event, V1Fold, V1Frame>;
+
+export function v1Views(views: ViewRegistry): V1Views {
+  return views.create(POLL_VIEW);
 }
 
-/** When the task last changed: its end, else its latest event, else its start. */
-async function updatedAt(engine: Engine, principal: Principal, task: Task, lastEvent: TaskEvent | undefined): Promise<number> {
-  if (task.finishedAt) return task.finishedAt;
-  if (lastEvent) return lastEvent.ts;
-  const latest = await engine.tasks.latestEvent(principal, task.id);
-  return latest?.ts ?? task.startedAt ?? task.createdAt;
+/**
+ * One poll: the v1 events from `from` on, at most a page of them; one store
+ * read when this instance's view of the task is current.
+ *
+ * `next_offset` is `from` plus the number of events returned. Clients stop
+ * polling once `status` is not "running", so a page that does not reach the
+ * end of the view reports "running" even when the task has already ended:
+ * the status is the task's as of the last event the client has been given,
+ * and no client stops before it has every event. The record and the log are
+ * read together, and the log is complete before the record says the task
+ * ended, so a finished status always comes with the last event. A `from`
+ * beyond the events the task has is a 400 that says how many there are.
+ */
+export async function pollTask(views: V1Views, principal: Principal, taskId: string, from: number): Promise<TaskPollData> {
+  const { task, view } = await views.current(principal, taskId);
+  if (from > view.size) throw invalid(`from 超出范围: 该任务目前共有 ${view.size} 个事件`, { field: 'from', size: view.size });
+  const events = view.frames.slice(from, from + POLL_PAGE);
+  const ended = from + events.length === view.size && view.finished && isFinal(task);
+  return {
+    task_id: task.id,
+    status: ended ? STATUS[task.state] : 'running',
+    created_at: seconds(task.createdAt),
+    // When the task last changed: its end, else its latest event, else its start.
+    updated_at: seconds(task.finishedAt ?? view.lastEventTs ?? task.startedAt ?? task.createdAt),
+    error: ended && task.state === 'failed' ? (task.error ?? '任务失败') : null,
+    events,
+    next_offset: from + events.length,
+  };
 }

@@ -8,6 +8,7 @@ import { bitAgentEnvelope } from './envelope.js';
 import { errorMessage, renderBitAgentError } from './errors.js';
 import { sessionHandlers } from './session-handlers.js';
 import { taskHandlers } from './task-handlers.js';
+import { bitAgentViews } from './stream-view.js';
 import { UserTokens } from './user-tokens.js';
 
 /**
@@ -17,7 +18,7 @@ import { UserTokens } from './user-tokens.js';
  * user token is refused with its reason; any other token is left to the
  * other kinds a route lists.
  */
-export const createBitAgentDialect: DialectFactory = ({ engine, config, logger, streams, credentials }) => {
+export const createBitAgentDialect: DialectFactory = ({ engine, config, logger, streams, views, credentials }) => {
   const options = config.dialects.bitagent;
   const tokens = new UserTokens(engine, options.token_ttl_seconds);
   credentials.register('bitagent_token', {
@@ -29,7 +30,7 @@ export const createBitAgentDialect: DialectFactory = ({ engine, config, logger, 
       return checked.kind === 'valid' ? { kind: 'user', principal: checked.principal } : undefined;
     },
   });
-  const c: BitAgentContext = { engine, config, options, logger, streams, tokens };
+  const c: BitAgentContext = { engine, config, options, logger, streams, tokens, views: bitAgentViews(views) };
   return {
     name: 'bitagent',
     handlers: { ...basicHandlers(c), ...taskHandlers(c), ...sessionHandlers(c) },

@@ -68,7 +68,7 @@ export function sessionHandlers(c: BitAgentContext): Record<string, Handler> {
           return { ...conv, meta: { ...conv.meta, bitagent: { ...current, files: [...current.files, ...added] } } };
         });
       }
-      return streamTask(ctx, c, principal, task, { 'X-Task-Id': task.id, 'Access-Control-Expose-Headers': 'X-Task-Id' });
+      return streamTask(ctx, c, principal, task.id, { 'X-Task-Id': task.id, 'Access-Control-Expose-Headers': 'X-Task-Id' });
     },
 
     sessionSpaceView: async (ctx, caller) => {

@@ -7,7 +7,7 @@ export type StepStatus = 'waiting' | 'running' | 'ok' | 'fail' | 'abandoned';
 
 /** One SSE frame of the task stream: a named event with JSON or plain-text data. */
 export interface Frame {
-  event: 'step' | 'step-event' | 'thinking' | 'message' | 'error' | 'card';
+  event: 'step' | 'step-event' | 'thinking' | 'message' | 'error' | 'card' | 'close';
   data: unknown;
 }
 

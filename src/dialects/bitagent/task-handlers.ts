@@ -74,8 +74,7 @@ export function taskHandlers(c: BitAgentContext): Record<string, Handler> {
 
     taskStream: async (ctx, caller) => {
       const principal = userOf(caller);
-      const task = await c.engine.tasks.get(principal, String(ctx.params.task_id));
-      return streamTask(ctx, c, principal, task);
+      return streamTask(ctx, c, principal, String(ctx.params.task_id));
     },
 
     taskSpaceView: async (ctx, caller) => {

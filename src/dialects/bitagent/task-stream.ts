@@ -1,74 +1,45 @@
-import { queryParam } from '../../http/request-params.js';
 import type Koa from 'koa';
 import { userKey } from '../../engine/directory.js';
 import type { Principal, Task } from '../../engine/records.js';
-import { followTask } from '../../stream/follow.js';
-import { SseWriter, formatSse } from '../../stream/sse.js';
+import { SseWriter, resumePosition } from '../../stream/sse.js';
 import type { BitAgentContext } from './context.js';
-import { StepTracker } from './step-tracker.js';
+import type { StepTracker } from './step-tracker.js';
 
 /**
- * Streams one task as this API's SSE. Every frame carries an id: the last
- * (usually only) frame of a canonical event has `id: <event offset>`, the
- * ones before it in the same event `<offset>.<position>`, so a client that
- * reconnects with `Last-Event-ID` (or `?last_event_id=`) gets every later
- * frame exactly once, even when it dropped between two frames of one event.
- * Step numbering needs the whole history, so a resumed stream replays the
- * log from the start through the tracker and writes only what comes after
- * the client's position. `close` is always the last frame; heartbeats
- * (`: ping`) keep idle connections open.
+ * Streams one task as this API's SSE, from the shared view of the task (see
+ * stream-view.ts): every frame has an integer `id`, strictly increasing, so a
+ * client that reconnects with `Last-Event-ID` (or `?last_event_id=`) gets
+ * every later frame exactly once, live or after the task ended. `close` is
+ * always the last frame; heartbeats (`: ping`) keep idle connections open. A
+ * position the task never had (beyond its frames, or from a store that has
+ * since lost them) is answered with an `error` frame that says so, then
+ * `close`; frames outside the view carry no id. The handler returns as soon
+ * as the stream is attached: an open stream holds its socket and its place
+ * in the view, nothing of the request's middleware.
  */
 export async function streamTask(
   ctx: Koa.Context,
   c: BitAgentContext,
   principal: Principal,
-  task: Task,
+  taskId: string,
   headers?: Record<string, string>,
 ): Promise<undefined> {
-  const seen = resumePoint(ctx);
+  const from = resumePosition(ctx) ?? 0;
+  // Checked before the stream opens, so an unknown task is this API's 404, not an error frame.
+  const { view } = await c.views.current(principal, taskId);
   const sse = new SseWriter(ctx, c.streams, { owner: userKey(principal.tenant, principal.userId), headers });
-  const tracker = new StepTracker(task.id);
-  // A failure once the stream is open is told in it by the dialect's `streamError`.
-  await followTask({
-    engine: c.engine,
-    principal,
-    taskId: task.id,
-    from: 0,
-    writer: sse.writer,
-    onEvent: async (event) => {
-      const frames = tracker.apply(event);
-      const last = frames.length - 1;
-      const text = frames
-        .map((f, i) => ({ ...f, position: i, id: i === last ? `${event.offset}` : `${event.offset}.${i}` }))
-        .filter((f) => !seen || event.offset > seen.offset || (event.offset === seen.offset && f.position > seen.position))
-        .map((f) => formatSse({ event: f.event, data: f.data, id: f.id }))
-        .join('');
-      if (text) await sse.writer.write(text);
-    },
-    onEnd: () => sse.send({ event: 'close', data: 'close' }),
-  });
+  // A client that has every frame of a finished task, `close` included, is told it is over again (without an
+  // id, so its position stays), rather than given an empty stream its EventSource would retry forever.
+  if (view.finished && from === view.size) await sse.end({ event: 'close', data: 'close' });
+  else if (!(await c.views.attach(principal, view, from, sse.writer))) {
+    await sse.send({ event: 'error', data: `Last-Event-ID ${from - 1} is beyond this task's stream: it has ${view.size} frames so far` });
+    await sse.end({ event: 'close', data: 'close' });
+  }
   return undefined;
 }
 
-/**
- * The last frame a reconnecting client has: `<offset>` (the whole event) or
- * `<offset>.<position>` (part of it). Anything else starts from the beginning.
- */
-function resumePoint(ctx: Koa.Context): { offset: number; position: number } | undefined {
-  const raw = ctx.get('last-event-id') || queryParam(ctx, 'last_event_id') || '';
-  const match = /^(\d{1,15})(?:\.(\d{1,6}))?$/.exec(raw.trim());
-  if (!match) return undefined;
-  return { offset: Number(match[1]), position: match[2] === undefined ? Number.MAX_SAFE_INTEGER : Number(match[2]) };
-}
-
-/** Every event of a task's log, in order, through a tracker (for views built after the fact). */
+/** The task as its owner may read it, and its step tracker over the whole log so far (for views built after the fact). */
 export async function replayTask(c: BitAgentContext, principal: Principal, taskId: string): Promise<{ task: Task; tracker: StepTracker }> {
-  const tracker = new StepTracker(taskId);
-  let from = 0;
-  for (;;) {
-    const page = await c.engine.tasks.read(principal, taskId, from, 500);
-    for (const event of page.events) tracker.apply(event);
-    if (page.events.length === 0 || page.next === from) return { task: page.task, tracker };
-    from = page.next;
-  }
+  const { task, view } = await c.views.current(principal, taskId);
+  return { task, tracker: view.fold.tracker };
 }
