@@ -15,7 +15,7 @@ export class BenchChild {
   private exited: Error | undefined;
   private readonly exit: Promise<void>;
 
-  /** `file` is a sibling module in dist/bench, e.g. `fanout-process.js`. */
+  /** `file` is a sibling module in dist/bench, e.g. `sse-client-process.js`. */
   constructor(file: string, args: string[]) {
     const path = fileURLToPath(new URL(file, import.meta.url));
     this.child = spawn(process.execPath, ['--expose-gc', path, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });

@@ -1,140 +1,131 @@
-import { performance } from 'node:perf_hooks';
-import type { EventInput, TaskEvent } from '../src/engine/events.js';
-import type { Store, Subscription } from '../src/store/store.js';
+import { bearer, createBitAgentTask, STREAM_TOKEN, startGateway, taskStreamPath, type StoreKind } from './gateway-api.js';
+import type { Figure } from './figures.js';
+import type { ModelServer } from './model-server.js';
 import { summarize } from './percentiles.js';
-
-export interface FanoutCase {
-  subscribers: number;
-  events: number;
-  /**
-   * At most this many events in flight, counted from the append call until
-   * the last subscriber got the event. Bounding it by delivery (not by the
-   * append promise) keeps the producer from queueing unboundedly ahead of the
-   * subscribers, so the latency is that of a loaded but not drowning system.
-   */
-  window: number;
-  timeoutMs: number;
-}
-
-export interface FanoutResult {
-  subscribers: number;
-  events: number;
-  window: number;
-  seconds: number;
-  /** Events appended and delivered to every subscriber, per second of wall time. */
-  eventsPerSecond: number;
-  /** Subscriber callbacks per second (events × subscribers / seconds). */
-  deliveriesPerSecond: number;
-  /** Append call → subscriber callback, over every (event, subscriber) pair. */
-  p50Ms: number;
-  p99Ms: number;
-}
-
-/** Far above any case's event count, so trimming never sends a subscriber back to the store. */
-const LOG_CAP = 100_000;
-/** About one streamed model token chunk: the common event in real logs. */
-const PAD = 'the quick brown fox jumps over';
+import { medianed, rotate } from './rotation.js';
+import type { ServerChild } from './server-child.js';
+import type { SseClients } from './sse-clients.js';
+import { floorHeaders, startSseFloor } from './sse-floor.js';
+import type { SseFloorRequest } from './sse-floor-process.js';
 
 /**
- * Appends `events` events to one fresh log that `subscribers` subscriptions
- * follow and times each delivery. Also checks what the store promises (each
- * event once, in order, to every subscriber) so a fast wrong answer fails.
+ * Case 3: one bit-Agent task stream with 1,000 subscribers; the model sends
+ * one delta every INTERVAL_MS, and each delta is one event to all of them.
+ * For each frame, the spread is the time between the first and the last
+ * client receiving it. The figure is the p99 of that over the deltas' frames
+ * (p50 beside it); the frames after the last delta (the task's end and
+ * `close`) are reported on their own, since ending a stream is other work
+ * than writing to it. The floor is a bare server writing the same frames to
+ * as many clients at the same pace. Both stores; the clients live in their
+ * own process.
  */
-export async function runFanoutCase(store: Store, logId: string, c: FanoutCase): Promise<FanoutResult> {
-  await store.createLog(logId);
-  const sentAt = new Float64Array(c.events);
-  const owed = new Uint32Array(c.events).fill(c.subscribers);
-  const latencies = new Float64Array(c.events * c.subscribers);
-  let recorded = 0;
-  let complete = 0;
-  let primed = 0;
-  let failure: Error | undefined;
-  let wake: (() => void) | undefined;
-  const signal = (): void => {
-    const w = wake;
-    wake = undefined;
-    w?.();
-  };
-  const fail = (error: Error): void => {
-    failure ??= error;
-    signal();
-  };
-  const waitFor = async (ready: () => boolean, what: string, deadline: number): Promise<void> => {
-    while (!ready()) {
-      if (failure) throw failure;
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        throw new Error(`${c.subscribers} subscribers × ${c.events} events on ${store.kind}: timed out waiting for ${what} (${complete} of ${c.events} events fully delivered)`);
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(left, 1_000));
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-    if (failure) throw failure;
-  };
 
-  const subscriptions: Subscription[] = [];
-  for (let s = 0; s < c.subscribers; s++) {
-    let expected = 0;
-    const onEvent = (event: TaskEvent): void => {
-      const now = performance.now();
-      if (event.type !== 'message.delta') {
-        if (++primed === c.subscribers) signal();
-        return;
-      }
-      const seq = Number.parseInt(event.data.text, 10);
-      if (seq !== expected) {
-        fail(new Error(`subscriber ${s} got event ${seq} but expected ${expected}: the store broke its order/exactly-once promise`));
-        return;
-      }
-      expected = seq + 1;
-      latencies[recorded++] = now - (sentAt[seq] ?? now);
-      owed[seq] = (owed[seq] ?? 1) - 1;
-      if (owed[seq] === 0) {
-        complete++;
-        signal();
-      }
-    };
-    const subscription = store.subscribe(logId, 0, onEvent);
-    void subscription.failed.then(fail);
-    subscriptions.push(subscription);
-  }
+const SUBSCRIBERS = 1_000;
+const EVENTS = 150;
+/**
+ * 25 deltas a second, a brisk model's pace. On 2 cores, writing one frame to
+ * 1,000 loopback sockets alone takes the bare floor 15–20 ms, so a shorter
+ * interval would measure a backlog rather than the spread of one event.
+ */
+const INTERVAL_MS = 40;
+const ROUNDS = 3;
+/** Streams count as caught up once every one has had the same frames for this long. */
+const QUIET_MS = 300;
+const TIMEOUT_MS = 60_000;
 
+/** What the gateway sent: the floor sends it again. */
+interface StreamShape {
+  headers: Record<string, string>;
+  /** Frames each client got on connecting, before the first delta. */
+  prefix: string[];
+  /** Frames from the first delta on, to the `close` frame. */
+  paced: string[];
+}
+
+/** One run's spreads, ms. */
+interface FanoutRun {
+  p50: number;
+  p99: number;
+  /** The widest spread of the frames after the last delta. */
+  end: number;
+}
+
+/** Frames a task's end may add after its last delta (the last step's end, `close`), with room to spare. */
+const MOST_END_FRAMES = 4;
+
+/**
+ * The first EVENTS frames are the deltas' (a bit-Agent stream sends one
+ * `message` frame per delta); what follows is the stream's end. A stream
+ * with too few or too many frames for that fails the run rather than
+ * mixing the two.
+ */
+function summary(spreads: number[]): FanoutRun {
+  const end = spreads.length - EVENTS;
+  if (end < 1 || end > MOST_END_FRAMES) throw new Error(`${EVENTS} model deltas and the task's end made ${spreads.length} frames: not one frame per delta`);
+  const { p50, p99 } = summarize(Float64Array.from(spreads.slice(0, EVENTS)), EVENTS);
+  return { p50, p99, end: Math.max(...spreads.slice(EVENTS)) };
+}
+
+export async function fanoutFigures(model: ModelServer, redisUrl: string, clients: SseClients): Promise<Figure[]> {
+  const gateways: Partial<Record<StoreKind, ServerChild>> = {};
+  let floor: ServerChild | undefined;
+  let runs = 0;
   try {
-    const deadline = Date.now() + c.timeoutMs;
-    // One unmeasured event first: it reaches every subscriber only once all
-    // of them are live (Redis: channel subscribed, replay done), so the
-    // measured events never ride the replay path.
-    const priming: EventInput = { type: 'message.started', data: { messageId: 'bench', role: 'assistant' } };
-    await store.append(logId, priming, LOG_CAP);
-    await waitFor(() => primed === c.subscribers, 'every subscriber to go live', deadline);
+    for (const store of ['memory', 'redis'] as const) gateways[store] = await startGateway(store, redisUrl, model.url);
+    const memory = gateways.memory!;
+    const redis = gateways.redis!;
+    const onGateway = (gateway: ServerChild) => () => gatewayRun(gateway, model, clients, `fanout-${++runs}`);
 
-    const started = performance.now();
-    for (let seq = 0; seq < c.events; seq++) {
-      await waitFor(() => seq - complete < c.window, 'a free slot in the window', deadline);
-      sentAt[seq] = performance.now();
-      const event: EventInput = { type: 'message.delta', data: { messageId: 'bench', text: `${seq} ${PAD}` } };
-      store.append(logId, event, LOG_CAP).catch(fail);
-    }
-    await waitFor(() => complete === c.events, 'the last deliveries', deadline);
-    const seconds = (performance.now() - started) / 1000;
+    // Warm-up runs (discarded), which also record the frames the floor sends.
+    const { shape } = await onGateway(memory)();
+    await onGateway(redis)();
+    floor = await startSseFloor({ headers: shape.headers, prefix: shape.prefix });
+    const onFloor = () => floorRun(floor!, clients, shape);
+    await onFloor();
 
-    const { p50, p99 } = summarize(latencies, recorded);
-    return {
-      subscribers: c.subscribers,
-      events: c.events,
-      window: c.window,
-      seconds,
-      eventsPerSecond: c.events / seconds,
-      deliveriesPerSecond: recorded / seconds,
-      p50Ms: p50,
-      p99Ms: p99,
-    };
+    console.error(`[bench] fan-out: ${ROUNDS} rounds of floor, memory gateway, Redis gateway; ${SUBSCRIBERS} clients × ${EVENTS} events`);
+    const r = await rotate(ROUNDS, { floor: onFloor, memory: onGateway(memory), redis: onGateway(redis) });
+    const of = (results: FanoutRun[], key: keyof FanoutRun) => medianed(results.map((result) => result[key]));
+    const n = SUBSCRIBERS.toLocaleString('en-US');
+    return (['memory', 'redis'] as const).flatMap((store): Figure[] => {
+      const name = `fan-out to ${n} streams, ${store === 'memory' ? 'memory' : 'Redis'} store`;
+      return [
+        { what: `${name}: p99 first-to-last client per delta (ms)`, gateway: of(r[store], 'p99'), floor: of(r.floor, 'p99'), target: { kind: 'ratio-at-most', value: 1.5 } },
+        { what: `${name}: p50 first-to-last client per delta (ms)`, gateway: of(r[store], 'p50'), floor: of(r.floor, 'p50') },
+        { what: `${name}: first-to-last client, task end and close (ms)`, gateway: of(r[store], 'end'), floor: of(r.floor, 'end') },
+      ];
+    });
   } finally {
-    for (const subscription of subscriptions) subscription.close();
+    await clients.closeAll().catch(() => undefined);
+    for (const gateway of Object.values(gateways)) await gateway.stop();
+    await floor?.stop();
   }
+}
+
+/** One task on `gateway`: clients connect while the model holds its first delta, then the deltas flow. */
+async function gatewayRun(gateway: ServerChild, model: ModelServer, clients: SseClients, plan: string): Promise<FanoutRun & { shape: StreamShape }> {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const pieces = Array.from({ length: EVENTS }, (_, i) => `delta ${i} `);
+  const asked = model.plan(plan, { kind: 'text', pieces, intervalMs: INTERVAL_MS, gate });
+  const taskId = await createBitAgentTask(gateway.port, `plan:${plan}`);
+  await asked;
+  const headers = await clients.open(gateway.port, Array<string>(SUBSCRIBERS).fill(taskStreamPath(taskId)), bearer(STREAM_TOKEN), true);
+  const { maxFrames: prefix } = await clients.settled(QUIET_MS, TIMEOUT_MS);
+  release();
+  const finished = await clients.finish(prefix, TIMEOUT_MS);
+  await clients.closeAll();
+  return {
+    ...summary(finished.spreads),
+    shape: { headers: floorHeaders(headers), prefix: finished.frames.slice(0, prefix), paced: finished.frames.slice(prefix) },
+  };
+}
+
+async function floorRun(floor: ServerChild, clients: SseClients, shape: StreamShape): Promise<FanoutRun> {
+  await clients.open(floor.port, Array<string>(SUBSCRIBERS).fill('/fanout'), {}, true);
+  const { maxFrames: prefix } = await clients.settled(QUIET_MS, TIMEOUT_MS);
+  const pace: SseFloorRequest = { cmd: 'pace', frames: shape.paced, intervalMs: INTERVAL_MS };
+  const [, finished] = await Promise.all([floor.request(pace, 'pace the frames', TIMEOUT_MS), clients.finish(prefix, TIMEOUT_MS)]);
+  await clients.closeAll();
+  return summary(finished.spreads);
 }

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { cpus, availableParallelism, totalmem, release, platform } from 'node:os';
 
 export interface MachineFacts {
@@ -6,6 +7,8 @@ export interface MachineFacts {
   cores: number;
   memoryGiB: number;
   os: string;
+  /** `ulimit -n`: open files per process, which every child inherits. */
+  openFiles: number;
 }
 
 /** What the numbers depend on, printed with them so a table is never read without its machine. */
@@ -18,5 +21,11 @@ export function machineFacts(): MachineFacts {
     cores: availableParallelism(),
     memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     os: `${platform()} ${release()}`,
+    openFiles: openFilesLimit(),
   };
+}
+
+function openFilesLimit(): number {
+  const text = execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim();
+  return text === 'unlimited' ? Number.POSITIVE_INFINITY : Number(text);
 }

@@ -13,3 +13,11 @@ export function summarize(samples: Float64Array, count: number): { p50: number; 
   const sorted = samples.slice(0, count).sort();
   return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
 }
+
+/** The median of a few runs' results (the mean of the middle two for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  if (sorted.length === 0) return Number.NaN;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}

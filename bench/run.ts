@@ -1,84 +1,80 @@
 import { performance } from 'node:perf_hooks';
-import { BenchChild } from './bench-child.js';
-import type { StoreKind } from './bench-store.js';
-import type { FanoutResult } from './fanout-case.js';
-import { measureIdleStreams, type IdleStreamResult } from './idle-stream-memory.js';
-import { machineFacts } from './machine-facts.js';
-import { formatNumber, markdownTable } from './markdown-table.js';
-import { redisVersion } from './redis-probe.js';
 import { startRedis } from '../test/support/redis-server.js';
+import { fanoutFigures } from './fanout-case.js';
+import { figureTable, runList, type Figure } from './figures.js';
+import { idleFigures, MOST_STREAMS } from './idle-case.js';
+import { machineFacts } from './machine-facts.js';
+import { formatNumber } from './markdown-table.js';
+import { startModelServer } from './model-server.js';
+import { pollFigures } from './poll-case.js';
+import { redisVersion } from './redis-probe.js';
+import { replayFigures } from './replay-case.js';
+import { SseClients } from './sse-clients.js';
 
 /**
- * `npm run bench`: both stores side by side in one run, on a throwaway
- * Redis. Each measurement runs in a child process (see BenchChild); this
- * process only orchestrates, plays the SSE clients, and prints the report
- * (Markdown on stdout, progress on stderr).
+ * `npm run bench`: the real gateway, in child processes of its own, against
+ * a bare floor doing the same work, on 127.0.0.1. This process orchestrates:
+ * it runs the throwaway redis-server and the local model server, drives the
+ * load (autocannon) and prints the report: Markdown on stdout, progress on
+ * stderr. The SSE clients have a process of their own.
  */
 
-const STORES: readonly StoreKind[] = ['memory', 'redis'];
-const IDLE_STREAMS = 1_000;
-const FANOUT_TIMEOUT_MS = 120_000;
+/** Sockets a process needs besides its streams: listeners, Redis, the model server, IPC. */
+const SPARE_FILES = 500;
 
 async function main(): Promise<void> {
   const started = performance.now();
   // Ctrl-C becomes a normal exit, so the exit hooks kill redis-server; children follow their IPC channel.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+  const facts = machineFacts();
+  if (facts.openFiles < MOST_STREAMS + SPARE_FILES) {
+    throw new Error(`ulimit -n is ${facts.openFiles}: ${MOST_STREAMS} streams need ${MOST_STREAMS + SPARE_FILES} open files in the gateway and in the client process`);
+  }
 
-  console.error('[bench] starting a throwaway redis-server on 127.0.0.1');
+  console.error('[bench] starting a throwaway redis-server and a local model server on 127.0.0.1');
   const redis = await startRedis();
-  const fanout: (FanoutResult & { store: StoreKind })[] = [];
-  const idle: IdleStreamResult[] = [];
+  const model = await startModelServer();
+  const clients = new SseClients();
+  const figures: Figure[] = [];
   let version: string;
   try {
     version = await redisVersion(redis.url);
-    for (const store of STORES) {
-      const child = new BenchChild('fanout-process.js', ['--store', store, '--redis-url', redis.url]);
-      try {
-        const results = await child.next<FanoutResult[]>(FANOUT_TIMEOUT_MS, `fan-out cases on the ${store} store`);
-        fanout.push(...results.map((r) => ({ ...r, store })));
-      } finally {
-        await child.stop();
-      }
-    }
-    for (const store of STORES) {
-      console.error(`[bench] ${IDLE_STREAMS} idle SSE streams on ${store}`);
-      idle.push(await measureIdleStreams(store, IDLE_STREAMS, redis.url));
+    const cases = [
+      ['authenticated poll', () => pollFigures(model, redis.url)],
+      ['fan-out', () => fanoutFigures(model, redis.url, clients)],
+      ['idle streams', () => idleFigures(model, redis.url, clients)],
+      ['resume replay', () => replayFigures(model, redis.url, clients)],
+    ] as const;
+    for (const [name, run] of cases) {
+      const caseStarted = performance.now();
+      figures.push(...(await run()));
+      console.error(`[bench] ${name}: done in ${formatNumber((performance.now() - caseStarted) / 1000)} s`);
     }
   } finally {
+    await clients.stop();
+    await model.close();
     await redis.stop();
   }
 
-  const facts = machineFacts();
   const seconds = (performance.now() - started) / 1000;
   const report = [
     '## Machine',
     '',
     `- node ${facts.node}, ${facts.os}`,
     `- CPU: ${facts.cpuModel}, ${facts.cores} cores available, ${facts.memoryGiB} GiB RAM`,
+    `- open files per process (ulimit -n): ${formatNumber(facts.openFiles)}; ${formatNumber(MOST_STREAMS)} streams take as many sockets in the gateway and in the client process, each its own process`,
     `- redis-server ${version} (throwaway, 127.0.0.1, --save '' --appendonly no)`,
-    `- whole run: ${formatNumber(seconds)} s`,
+    `- whole measuring run: ${formatNumber(seconds)} s`,
     '',
-    `## Event append + fan-out (one task log, store.subscribe, window ${fanout[0]?.window ?? '?'} events in flight)`,
+    '## Gateway against its floor',
     '',
-    markdownTable(
-      ['store', 'subscribers', 'events', 'throughput ev/s', 'p50 ms', 'p99 ms', 'deliveries/s'],
-      fanout.map((r) => [r.store, r.subscribers, r.events, r.eventsPerSecond, r.p50Ms, r.p99Ms, r.deliveriesPerSecond]),
-    ),
+    'Medians of interleaved runs; ratio = gateway ÷ floor.',
     '',
-    `## Memory per idle SSE stream (${IDLE_STREAMS} streams, GC forced)`,
+    figureTable(figures),
     '',
-    markdownTable(
-      ['store', 'streams', 'heap KiB/stream', 'RSS KiB/stream', 'heap left after close KiB', 'Redis connections', 'Redis cmds in 1 s idle'],
-      idle.map((r) => [
-        r.store,
-        r.streams,
-        r.heapKiBPerStream,
-        r.rssKiBPerStream,
-        r.heapLeftAfterCloseKiB,
-        r.redisConnections ?? 'n/a',
-        r.redisIdleCommands ?? 'n/a',
-      ]),
-    ),
+    '### Every run',
+    '',
+    runList(figures),
   ];
   console.log(report.join('\n'));
 }

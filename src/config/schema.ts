@@ -127,6 +127,9 @@ export const configSchema = closed(
         login_failures_per_account: { type: 'integer', minimum: 1, default: 10 },
         login_failures_per_address: { type: 'integer', minimum: 1, default: 50 },
         login_window_seconds: { type: 'integer', minimum: 1, default: 15 * 60 },
+        // How long an instance trusts a credential it verified (0 = verify every request); kept
+        // short, since only a lost change signal leaves a revoked credential trusted that long.
+        cache_ms: { type: 'integer', minimum: 0, maximum: 60_000, default: 2_000 },
       },
       [],
       { default: {} },

@@ -163,6 +163,13 @@ export interface Config {
     login_failures_per_account: number;
     login_failures_per_address: number;
     login_window_seconds: number;
+    /**
+     * How long (ms) an instance keeps a verified static token or API key
+     * without asking the store again; 0 verifies every request. A directory
+     * change that could alter the answer clears every instance's cache at
+     * once, so this bounds staleness only when that signal is lost.
+     */
+    cache_ms: number;
   };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   bootstrap: {

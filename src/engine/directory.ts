@@ -15,6 +15,8 @@ const C = { tenant: 'tenant', cred: 'cred' } as const;
 const credsOf = (tenant: string, userId: string) => `creds:${scopedKey(tenant, userId)}`;
 /** Hashes of credentials the config declared, so a later boot can revoke the ones it dropped. */
 const CONFIG_CREDS = 'config-creds';
+/** Store channel telling every instance that a credential may now prove something else, or nothing. */
+const PROOF_CHANNEL = 'credential-proof-changed';
 
 /**
  * Tenants, users, credentials and agents: who may ask, and what they may ask
@@ -31,10 +33,36 @@ export class Directory {
   private readonly agents: Agents;
   private readonly loginEnders: EndLogins[] = [];
   private readonly dataRemovers: RemoveUserData[] = [];
+  private readonly proofListeners = new Set<() => void>();
 
   constructor(private readonly store: Store) {
-    this.users = new Users(store);
+    this.users = new Users(store, () => this.proofChanged());
     this.agents = new Agents(store, this.users);
+  }
+
+  /**
+   * `listener` runs after every directory write that can change what a
+   * credential proves (a token or API key revoked or given to someone else,
+   * a user removed, renamed, made or unmade admin, a password changed, a
+   * tenant changed): at once for a write on this instance, through the
+   * store for one on any other. What it hears is only that something
+   * changed, never what. Returns a function that stops it.
+   */
+  onProofChanged(listener: () => void): () => void {
+    // Wrapped, so one function may be added twice and each removed alone.
+    const local = (): void => listener();
+    this.proofListeners.add(local);
+    const unlisten = this.store.listen(PROOF_CHANNEL, local);
+    return () => {
+      this.proofListeners.delete(local);
+      unlisten();
+    };
+  }
+
+  /** After such a write: this instance's listeners at once, every other instance's through the store. */
+  private async proofChanged(): Promise<void> {
+    for (const listener of [...this.proofListeners]) listener();
+    await this.store.publish(PROOF_CHANNEL, '');
   }
 
   /** `end` runs for each user that is removed or whose password is changed or reset. */
@@ -53,7 +81,10 @@ export class Directory {
 
   // ---- tenants -------------------------------------------------------------------
   async putTenant(tenant: Tenant): Promise<void> {
+    const previous = await this.getTenant(tenant.code);
     await this.store.put(C.tenant, tenant.code, tenant);
+    // A verified API key vouches for the tenant record as it was.
+    if (previous && (previous.name !== tenant.name || previous.createdAt !== tenant.createdAt)) await this.proofChanged();
   }
 
   async getTenant(code: string): Promise<Tenant | undefined> {
@@ -158,10 +189,7 @@ export class Directory {
 
   /** Revokes one credential by the hash of its secret (revoking an absent one is not an error). */
   async revokeCredentialHash(hash: string): Promise<void> {
-    const credential = (await this.store.get<Credential>(C.cred, hash))?.value;
-    await this.store.delete(C.cred, hash);
-    if (credential?.userId) await this.store.indexRemove(credsOf(credential.tenant, credential.userId), hash);
-    await this.store.indexRemove(CONFIG_CREDS, hash);
+    if (await this.deleteCredential(hash)) await this.proofChanged();
   }
 
   /**
@@ -170,13 +198,25 @@ export class Directory {
    */
   async revokeUserCredentials(tenant: string, userId: string): Promise<void> {
     await this.endLogins(tenant, userId);
+    let revoked = false;
     for (const hash of await allMembers(this.store, credsOf(tenant, userId))) {
       const credential = (await this.store.get<Credential>(C.cred, hash))?.value;
       // A token the config has since given to another user is theirs now.
-      if (credential?.tenant === tenant && credential.userId === userId) await this.revokeCredentialHash(hash);
+      if (credential?.tenant === tenant && credential.userId === userId) revoked = (await this.deleteCredential(hash)) || revoked;
       else await this.store.indexRemove(credsOf(tenant, userId), hash);
     }
+    // One signal for all of them.
+    if (revoked) await this.proofChanged();
     if (await this.users.get(tenant, userId)) await this.users.clearPassword(tenant, userId);
+  }
+
+  /** Deletes a credential and its listing entries; true when there was one. */
+  private async deleteCredential(hash: string): Promise<boolean> {
+    const credential = (await this.store.get<Credential>(C.cred, hash))?.value;
+    await this.store.delete(C.cred, hash);
+    if (credential?.userId) await this.store.indexRemove(credsOf(credential.tenant, credential.userId), hash);
+    await this.store.indexRemove(CONFIG_CREDS, hash);
+    return credential !== undefined;
   }
 
   /** Hashes of the credentials the config declared at some boot and that were not revoked since. */
@@ -195,6 +235,8 @@ export class Directory {
     const next = { ...credential, createdAt: sameOwner ? previous.createdAt : credential.createdAt };
     if (credential.userId) await this.store.indexAdd(credsOf(credential.tenant, credential.userId), hash, next.createdAt);
     await this.store.put(C.cred, hash, next);
+    // Issued over a credential of another owner or kind: what the secret proved is no longer so.
+    if (previous && !sameOwner) await this.proofChanged();
     if (previous?.userId && !sameOwner) await this.store.indexRemove(credsOf(previous.tenant, previous.userId), hash);
     if (credential.source === 'config') await this.store.indexAdd(CONFIG_CREDS, hash, next.createdAt);
     else await this.store.indexRemove(CONFIG_CREDS, hash);

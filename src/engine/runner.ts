@@ -49,13 +49,15 @@ interface LocalRun {
  */
 export class TaskRunner {
   private readonly runs = new Map<string, LocalRun>();
+  /** Runs waiting for their conversation's slot, by `conversationKey`: what a `slot-freed` signal wakes. */
+  private readonly waiting = new Map<string, Set<LocalRun>>();
   private readonly unlisten: (() => void)[] = [];
 
   constructor(private readonly deps: RunnerDeps) {
     this.unlisten.push(deps.store.listen(CANCEL_CHANNEL, (taskId) => this.runs.get(taskId)?.controller.abort(CANCEL)));
     this.unlisten.push(
       deps.store.listen(SLOT_CHANNEL, (freed) => {
-        for (const run of this.runs.values()) if (conversationKey(run.task) === freed) run.wake?.();
+        for (const run of this.waiting.get(freed) ?? []) run.wake?.();
       }),
     );
   }
@@ -245,6 +247,10 @@ export class TaskRunner {
     // One abort listener for the whole wait (not one per round), waking whichever round is waiting.
     const onAbort = () => run.wake?.();
     controller.signal.addEventListener('abort', onAbort, { once: true });
+    const key = conversationKey(task);
+    let line = this.waiting.get(key);
+    if (!line) this.waiting.set(key, (line = new Set()));
+    line.add(run);
     try {
       for (;;) {
         if (controller.signal.aborted) throw new Error(String(controller.signal.reason));
@@ -256,6 +262,8 @@ export class TaskRunner {
     } finally {
       run.wake = undefined;
       controller.signal.removeEventListener('abort', onAbort);
+      line.delete(run);
+      if (line.size === 0 && this.waiting.get(key) === line) this.waiting.delete(key);
     }
   }
 

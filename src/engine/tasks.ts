@@ -46,6 +46,12 @@ export interface EventPage {
   /** The offset to read from next time. */
   next: number;
   epoch: string;
+  /** The oldest offset the log still keeps (older ones were dropped by its cap). */
+  first: number;
+  /** The log's next offset: how many events were ever appended to it. */
+  end: number;
+  /** Nothing more will be appended: the log was closed (or is gone). */
+  closed: boolean;
 }
 
 const idempotency = (p: Principal, key: string) => `idem:${userKey(p.tenant, p.userId)}:${key}`;
@@ -242,13 +248,28 @@ export class Tasks implements ConversationDependent {
     }
   }
 
-  /** A page of the task's events from `from` (an offset below the first kept event starts there). */
+  /**
+   * A page of the task's events from `from` (an offset below the first kept
+   * event starts there), with the record and the log's bounds: one store
+   * call, one consistent snapshot (one round trip on Redis). A log that is
+   * gone (expired before its record) reads as empty and closed.
+   */
   async read(principal: Principal, id: string, from: number, limit: number): Promise<EventPage> {
-    const task = await this.get(principal, id);
-    const info = await this.store.logInfo(id);
-    const events = info ? await this.store.read(id, Math.max(0, from), limit) : [];
+    const start = Math.max(0, from);
+    const { record, log, events } = await this.store.getWithLog<Task>(TASK, id, id, start, limit);
+    const task = record?.value;
+    // The same owner check as `get`: another user's task is "not found", its events never leave the store call.
+    if (!task || task.tenant !== principal.tenant || task.userId !== principal.userId) throw notFound('task', id);
     const last = events.at(-1);
-    return { task, events, next: last ? last.offset + 1 : Math.max(0, from), epoch: info?.epoch ?? task.epoch };
+    return {
+      task,
+      events,
+      next: last ? last.offset + 1 : start,
+      epoch: log?.epoch ?? task.epoch,
+      first: log?.first ?? 0,
+      end: log?.next ?? 0,
+      closed: log?.closed ?? true,
+    };
   }
 
   /** The newest event of the principal's task, if its log still keeps one. */

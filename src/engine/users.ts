@@ -81,13 +81,23 @@ export interface UserPatch {
   admin?: boolean;
 }
 
+/** What of a user a verified credential vouches for: a change to any of it must reach the credential caches. */
+function sameProof(a: User, b: User): boolean {
+  return a.username === b.username && a.admin === b.admin && a.passwordHash === b.passwordHash;
+}
+
 /**
  * User records and their usernames. A username is claimed by a record of its
  * own (`username` keyed by tenant + name), written with `ifVersion`, so two
  * users of one tenant never hold the same name even across instances.
+ * `proofChanged` runs after every write that can change what a credential
+ * of the user proves (removal, username, admin flag, password).
  */
 export class Users {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly proofChanged: () => Promise<void>,
+  ) {}
 
   async get(tenant: string, userId: string): Promise<User | undefined> {
     return (await this.store.get<User>(C.user, userKey(tenant, userId)))?.value;
@@ -105,6 +115,7 @@ export class Users {
     const previous = await this.get(user.tenant, user.id);
     await this.claimUsername(user.tenant, user.username, user.id);
     await this.store.put(C.user, userKey(user.tenant, user.id), user);
+    if (previous && !sameProof(previous, user)) await this.proofChanged();
     if (previous && previous.username !== user.username) await this.releaseUsername(user.tenant, previous.username, user.id);
     await this.store.indexAdd(usersOf(user.tenant), user.id, user.createdAt);
     if (user.source === 'config') await this.store.indexAdd(CONFIG_USERS, scopedKey(user.tenant, user.id), user.createdAt);
@@ -156,6 +167,7 @@ export class Users {
     });
     if (!updated) throw notFound('user', userId);
     if (username !== current.username) await this.releaseUsername(actor.tenant, current.username, userId);
+    if (!sameProof(current, updated.value)) await this.proofChanged();
     return viewOf(updated.value);
   }
 
@@ -180,7 +192,10 @@ export class Users {
   async remove(tenant: string, userId: string): Promise<void> {
     const user = await this.get(tenant, userId);
     await this.store.delete(C.user, userKey(tenant, userId));
-    if (user) await this.releaseUsername(tenant, user.username, userId);
+    if (user) {
+      await this.proofChanged();
+      await this.releaseUsername(tenant, user.username, userId);
+    }
     await this.store.indexRemove(usersOf(tenant), userId);
     await this.store.indexRemove(CONFIG_USERS, scopedKey(tenant, userId));
   }
@@ -234,6 +249,7 @@ export class Users {
       return next;
     });
     if (!updated) throw notFound('user', userId);
+    if (updated.changed) await this.proofChanged();
   }
 
   // ---- usernames ---------------------------------------------------------------

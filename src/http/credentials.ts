@@ -1,10 +1,19 @@
 import { EngineError } from '../engine/errors.js';
 import type { Principal, Tenant } from '../engine/records.js';
+import { CredentialCache, type CredentialCacheOptions } from './credential-cache.js';
 import type { RequestView } from './dialect.js';
 
 /** Every credential kind a route may list in its `auth` (config/dialects/*.yaml). */
 export const SCHEME_NAMES = ['none', 'api_key', 'static_token', 'bitagent_token', 'session_cookie', 'proxy_header', 'oauth_token'] as const;
 export type SchemeName = (typeof SCHEME_NAMES)[number];
+
+/**
+ * The kinds whose verification the cache may answer: a lookup of directory
+ * records alone (the credential by its hash, then its user or tenant), each
+ * change of which clears the cache. A signed token (`bitagent_token`)
+ * carries its own expiry as well, so it is checked every time.
+ */
+const CACHED_SCHEMES: ReadonlySet<SchemeName> = new Set(['static_token', 'api_key']);
 
 /** Who a request proved to be: a user, a tenant (by its API key), or nobody on a public route. */
 export type Caller = { kind: 'user'; principal: Principal } | { kind: 'tenant'; tenant: Tenant } | { kind: 'anonymous' };
@@ -42,6 +51,12 @@ export interface CredentialScheme {
  */
 export class Credentials {
   private readonly schemes = new Map<SchemeName, CredentialScheme>();
+  private readonly cache: CredentialCache | undefined;
+
+  /** With `cache`, verified static tokens and API keys are kept for a while (see `CredentialCache`). */
+  constructor(cache?: CredentialCacheOptions) {
+    this.cache = cache && new CredentialCache(cache);
+  }
 
   register(name: Exclude<SchemeName, 'none'>, scheme: CredentialScheme): void {
     this.schemes.set(name, scheme);
@@ -69,11 +84,16 @@ export class Credentials {
       const credential = scheme.read(request, places);
       if (!credential) continue;
       presented ??= scheme.label;
-      const caller = await scheme.verify(credential);
+      const caller = await this.verify(name, scheme, credential);
       if (caller) return caller;
     }
     const reason = presented ? 'invalid' : 'missing';
     throw new EngineError('unauthenticated', `${reason} ${presented ?? first ?? 'credentials'}`, { reason });
+  }
+
+  private verify(name: SchemeName, scheme: CredentialScheme, credential: string): Promise<Caller | undefined> {
+    if (!this.cache || !CACHED_SCHEMES.has(name)) return scheme.verify(credential);
+    return this.cache.verify(name, credential, () => scheme.verify(credential));
   }
 }
 

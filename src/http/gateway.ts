@@ -8,6 +8,7 @@ import { closeModelConnections } from '../executors/registry.js';
 import { Engine, type EngineDeps } from '../engine/engine.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
+import { dispatchByPrefix } from './dispatch.js';
 import { ViewRegistry } from '../stream/view-registry.js';
 import { StreamHub } from '../stream/stream-hub.js';
 import { UserGauge } from '../engine/user-gauge.js';
@@ -46,7 +47,7 @@ export class Gateway {
   readonly streams: StreamHub;
   /** Every dialect's views of tasks on this instance. */
   readonly views: ViewRegistry;
-  readonly credentials = new Credentials();
+  readonly credentials: Credentials;
   /** Each user's multipart requests in progress on this instance. */
   readonly uploads: UserGauge;
   private readonly proxies: TrustedProxies;
@@ -60,6 +61,7 @@ export class Gateway {
     this.streams = new StreamHub({ heartbeatMs: server.heartbeat_ms, stallMs: server.stream_stall_ms, perUser: limits.streams_per_user });
     this.uploads = new UserGauge(limits.uploads_per_user, 'uploads in progress');
     this.views = new ViewRegistry(this.engine);
+    this.credentials = new Credentials({ ttlMs: options.config.auth.cache_ms, changes: this.engine.directory });
     this.proxies = new TrustedProxies(server.trust_proxy);
     registerSharedSchemes(this.credentials, this.engine.directory);
   }
@@ -126,10 +128,8 @@ export class Gateway {
     app.use(this.proxies.middleware());
     app.use(healthRoutes(this.options.store, () => this.closing, () => this.engine.seeded()));
     app.use(notFoundFallback(mounts));
-    for (const mount of mounts) {
-      const router = buildRouter(mount, { config, logger, credentials: this.credentials, uploads: this.uploads });
-      app.use(router.routes());
-    }
+    const deps = { config, logger, credentials: this.credentials, uploads: this.uploads };
+    app.use(dispatchByPrefix(mounts.map((mount) => ({ mount, routes: buildRouter(mount, deps).routes() as Koa.Middleware }))));
     const server = createServer(serverOptions(config.server), app.callback());
     guardConnections(server, (error, request) => renderForPath(mounts, error, request), config.server.body_idle_timeout_ms);
     await new Promise<void>((resolve, reject) => {

@@ -24,7 +24,9 @@ export interface SubscriberLimits {
  * replay to live, whatever order reads and notifications arrive in.
  *
  * Idle subscribers hold no timer and issue no read: work starts only when a
- * live event arrives, the replay starts, or the store asks for a resync.
+ * live event arrives or the replay starts. After a reconnect the fan-out
+ * reads each log once for all its subscribers and pushes what it found, so
+ * the same rule takes what each one still owes.
  */
 export class Subscriber implements Subscription {
   readonly failed: Promise<Error>;
@@ -70,11 +72,9 @@ export class Subscriber implements Subscription {
     this.kick();
   }
 
-  /** Notifications may have been lost (reconnect): re-read from `next`. */
-  resync(): void {
-    if (this.closed) return;
-    this.behind = true;
-    this.kick();
+  /** The offset of the next event this subscription owes its caller. */
+  get position(): number {
+    return this.next;
   }
 
   close(): void {

@@ -22,7 +22,22 @@ const DEFAULT_LIMITS: SubscriberLimits = { batch: 500, maxBuffered: 1024 };
 interface LogHub {
   readonly subscribers: Set<Subscriber>;
   readonly ready: Promise<void>;
+  /** Present from `hold` until the resync read of the log has handed on what it found. */
+  resync?: Resync;
 }
+
+interface Resync {
+  /** Live events that arrived meanwhile: handed on after what the read found. */
+  held: TaskEvent[];
+  /** The read is under way. */
+  reading: boolean;
+  /** The feed came back again, or `held` overflowed, while reading: read on to the end once more. */
+  again: boolean;
+  /** The feed went down again while reading: hold on after this read, until the next `resync`. */
+  holdOn: boolean;
+}
+
+const holding = (): Resync => ({ held: [], reading: false, again: false, holdOn: false });
 
 /**
  * In-memory fan-out of one instance's subscriptions, shared by both stores:
@@ -67,7 +82,8 @@ export class Fanout {
   deliver(logId: string, event: TaskEvent): void {
     const hub = this.hubs.get(logId);
     if (!hub) return;
-    for (const subscriber of hub.subscribers) subscriber.push(event);
+    if (hub.resync) this.keepHeld(hub.resync, event);
+    else for (const subscriber of hub.subscribers) subscriber.push(event);
   }
 
   /** Logs that currently have local subscribers (and so a live feed). */
@@ -75,14 +91,83 @@ export class Fanout {
     return [...this.hubs.keys()];
   }
 
-  /** After notifications may have been lost: every subscriber re-reads from where it stands. */
+  /**
+   * The live feed is down, so notifications may be lost until `resync`:
+   * from now on, live events of every watched log are held instead of handed
+   * on, so none can reach a subscriber ahead of the resync read (each would
+   * see a gap and read the store for itself).
+   */
+  hold(): void {
+    for (const hub of this.hubs.values()) {
+      if (!hub.resync) hub.resync = holding();
+      else if (hub.resync.reading) hub.resync.holdOn = true;
+    }
+  }
+
+  /**
+   * The live feed is back (every watched log subscribed again): each watched
+   * log is read once, whatever the number of its subscribers, and what the
+   * read finds reaches every one of them, then what was held.
+   */
   resync(): void {
-    for (const hub of this.hubs.values()) for (const subscriber of hub.subscribers) subscriber.resync();
+    for (const [logId, hub] of this.hubs) {
+      const resync = (hub.resync ??= holding());
+      resync.holdOn = false;
+      if (resync.reading) resync.again = true;
+      else void this.resyncLog(logId, hub, resync);
+    }
   }
 
   /** Ends every subscription, settling its `failed` with `reason`. */
   failAll(reason: Error): void {
     for (const hub of [...this.hubs.values()]) for (const subscriber of [...hub.subscribers]) subscriber.fail(reason);
+  }
+
+  /**
+   * Reads the log from the lowest offset any subscriber still owes to its
+   * end, and pushes every event to every subscriber, as if it had just been
+   * delivered live; the held live events follow, so each subscriber is
+   * handed one ordered run and its own rule (take `next`, skip below it,
+   * read the store on a gap) gives it every event exactly once. A
+   * subscriber further ahead skips what it already has; one that joins
+   * meanwhile, or overflows, reads for itself. A failed read fails the
+   * subscriptions, as their own failed reads would.
+   */
+  private async resyncLog(logId: string, hub: LogHub, resync: Resync): Promise<void> {
+    resync.reading = true;
+    const current = () => this.hubs.get(logId) === hub;
+    try {
+      // Like the subscribers' own replay, the read must come after the live feed is on.
+      await hub.ready;
+      let from = Infinity;
+      for (const subscriber of hub.subscribers) from = Math.min(from, subscriber.position);
+      for (;;) {
+        if (!current() || hub.subscribers.size === 0) return;
+        const batch = await this.read(logId, from, this.limits.batch);
+        for (const event of batch) for (const subscriber of hub.subscribers) subscriber.push(event);
+        const last = batch.at(-1);
+        if (last) from = last.offset + 1;
+        if (batch.length < this.limits.batch && !resync.again) return;
+        resync.again = false;
+      }
+    } catch (error) {
+      if (!current()) return;
+      const reason = error instanceof Error ? error : new Error(String(error));
+      for (const subscriber of [...hub.subscribers]) subscriber.fail(reason);
+    } finally {
+      for (const event of resync.held) for (const subscriber of hub.subscribers) subscriber.push(event);
+      hub.resync = resync.holdOn ? holding() : undefined;
+    }
+  }
+
+  /** Keeps a live event for after the resync read; past the buffer bound the read (or one more) covers it instead. */
+  private keepHeld(resync: Resync, event: TaskEvent): void {
+    if (resync.held.length < this.limits.maxBuffered) {
+      resync.held.push(event);
+      return;
+    }
+    resync.held = [];
+    if (resync.reading) resync.again = true;
   }
 
   private detach(subscriber: Subscriber): void {

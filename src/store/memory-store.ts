@@ -7,7 +7,7 @@ import { MemoryLog } from './memory-log.js';
 import { emptySnapshot, loadSnapshot, saveSnapshot, encodeScore, decodeScore, type MemorySnapshot } from './snapshot.js';
 import { SortedIndex } from './sorted-index.js';
 import { FenceLostError, LogClosedError, LogMissingError } from './store.js';
-import type { Fence, IndexPage, LogInfo, PutOptions, Store, Subscription, Versioned } from './store.js';
+import type { Fence, IndexPage, LogInfo, PutOptions, RecordWithLog, Store, Subscription, Versioned } from './store.js';
 
 export interface StoreLogger {
   info(msg: string): void;
@@ -79,8 +79,7 @@ export class MemoryStore implements Store {
   // ---- records -------------------------------------------------------------
 
   async get<T>(collection: string, id: string): Promise<Versioned<T> | undefined> {
-    const record = this.liveRecord(collection, id);
-    return record ? { value: JSON.parse(record.json) as T, version: record.version } : undefined;
+    return versioned<T>(this.liveRecord(collection, id));
   }
 
   async put<T>(collection: string, id: string, value: T, opts: PutOptions = {}): Promise<boolean> {
@@ -142,8 +141,7 @@ export class MemoryStore implements Store {
   }
 
   async logInfo(logId: string): Promise<LogInfo | undefined> {
-    const log = this.liveLog(logId);
-    return log ? { epoch: log.epoch, next: log.next, first: log.first, closed: log.closed } : undefined;
+    return infoOf(this.liveLog(logId));
   }
 
   async append(logId: string, event: EventInput, cap: number, fence?: Fence): Promise<TaskEvent> {
@@ -183,6 +181,12 @@ export class MemoryStore implements Store {
 
   async read(logId: string, from: number, limit: number): Promise<TaskEvent[]> {
     return this.liveLog(logId)?.read(from, limit) ?? [];
+  }
+
+  // Synchronous from start to end, so nothing can append in between: one snapshot.
+  async getWithLog<T>(collection: string, id: string, logId: string, from: number, limit: number): Promise<RecordWithLog<T>> {
+    const log = this.liveLog(logId);
+    return { record: versioned<T>(this.liveRecord(collection, id)), log: infoOf(log), events: log?.read(from, limit) ?? [] };
   }
 
   subscribe(logId: string, from: number, onEvent: (event: TaskEvent) => void | Promise<void>): Subscription {
@@ -317,4 +321,12 @@ export class MemoryStore implements Store {
     // Whatever expired while the process was down goes now.
     this.sweep();
   }
+}
+
+function versioned<T>(record: MemoryRecord | undefined): Versioned<T> | undefined {
+  return record ? { value: JSON.parse(record.json) as T, version: record.version } : undefined;
+}
+
+function infoOf(log: MemoryLog | undefined): LogInfo | undefined {
+  return log ? { epoch: log.epoch, next: log.next, first: log.first, closed: log.closed } : undefined;
 }

@@ -62,9 +62,12 @@ export class ChannelMux {
     if (channels.length > 0) await this.sub.subscribe(...channels);
   }
 
-  /** Settles once every SUBSCRIBE sent so far was answered. */
-  async settled(): Promise<void> {
-    await Promise.allSettled([...this.channels.values()].map((c) => c.ready));
+  /**
+   * Settles once the SUBSCRIBE of `channel` sent so far, if any, was
+   * answered (or failed): one channel's, however many others are in flight.
+   */
+  async subscribed(channel: string): Promise<void> {
+    await this.channels.get(channel)?.ready.catch(() => undefined);
   }
 
   private dispatch(channel: string, message: string): void {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Redis, type ChainableCommander } from 'ioredis';
 import type { EventInput, TaskEvent } from '../engine/events.js';
 import { decodeEvent, encodeEventInput } from './event-codec.js';
 import { Fanout } from './fanout.js';
@@ -9,7 +9,7 @@ import { offsetOfStreamId, redisScore, RedisKeys, streamIdFrom } from './redis-k
 import { APPEND, CLOSE_LOG, CREATE_LOG, PUT_RECORD, RELEASE_LEASE, RENEW_LEASE } from './redis-scripts.js';
 import { failFastOptions, guardEveryCall } from './redis-outage.js';
 import { FenceLostError, LogClosedError, LogMissingError } from './store.js';
-import type { Fence, IndexPage, LogInfo, PutOptions, Store, Subscription, Versioned } from './store.js';
+import type { Fence, IndexPage, LogInfo, PutOptions, RecordWithLog, Store, Subscription, Versioned } from './store.js';
 
 export interface RedisStoreOptions {
   /** `redis://[user:pass@]host:port[/db]` */
@@ -70,9 +70,7 @@ export class RedisStore implements Store {
   // ---- records -------------------------------------------------------------
 
   async get<T>(collection: string, id: string): Promise<Versioned<T> | undefined> {
-    const [version, json] = await this.cmd.hmget(this.keys.record(collection, id), 'v', 'd');
-    if (json === null || json === undefined) return undefined;
-    return { value: JSON.parse(json) as T, version: Number(version) };
+    return versioned<T>(await this.cmd.hmget(this.keys.record(collection, id), 'v', 'd'));
   }
 
   async put<T>(collection: string, id: string, value: T, opts: PutOptions = {}): Promise<boolean> {
@@ -128,13 +126,9 @@ export class RedisStore implements Store {
 
   async logInfo(logId: string): Promise<LogInfo | undefined> {
     const tx = this.cmd.multi();
-    tx.hmget(this.keys.logMeta(logId), 'epoch', 'next', 'closed');
-    tx.xrange(this.keys.logStream(logId), '-', '+', 'COUNT', 1);
-    const [[epoch, nextText, closed], oldest] = results(await tx.exec()) as [Array<string | null>, StreamEntry[]];
-    if (!epoch) return undefined;
-    const next = Number(nextText);
-    const firstId = oldest[0]?.[0];
-    return { epoch, next, first: firstId === undefined ? next : offsetOfStreamId(firstId), closed: closed !== null };
+    this.queueLogInfo(tx, logId);
+    const [meta, oldest] = results(await tx.exec()) as LogInfoReplies;
+    return logInfoOf(meta, oldest);
   }
 
   async append(logId: string, event: EventInput, cap: number, fence?: Fence): Promise<TaskEvent> {
@@ -151,9 +145,18 @@ export class RedisStore implements Store {
 
   async read(logId: string, from: number, limit: number): Promise<TaskEvent[]> {
     if (limit <= 0) return [];
-    const start = streamIdFrom(Math.max(0, Math.floor(from)));
-    const entries = (await this.cmd.xrange(this.keys.logStream(logId), start, '+', 'COUNT', Math.floor(limit))) as StreamEntry[];
-    return entries.map(([, fields]) => decodeEvent(fields[1] ?? 'null'));
+    return eventsOf((await this.cmd.xrange(...this.pageArgs(logId, from, limit))) as StreamEntry[]);
+  }
+
+  /** One MULTI/EXEC: the record, the log's meta and oldest entry, and the page. */
+  async getWithLog<T>(collection: string, id: string, logId: string, from: number, limit: number): Promise<RecordWithLog<T>> {
+    const tx = this.cmd.multi();
+    tx.hmget(this.keys.record(collection, id), 'v', 'd');
+    this.queueLogInfo(tx, logId);
+    if (limit > 0) tx.xrange(...this.pageArgs(logId, from, limit));
+    const [record, meta, oldest, entries = []] = results(await tx.exec()) as [RecordReply, ...LogInfoReplies, StreamEntry[]?];
+    const log = logInfoOf(meta, oldest);
+    return { record: versioned<T>(record), log, events: log ? eventsOf(entries) : [] };
   }
 
   /** Catch-up reads go through `read`, and a failed live feed fails the subscription (`failed`). */
@@ -193,10 +196,13 @@ export class RedisStore implements Store {
   // ---- signals ---------------------------------------------------------------
 
   async publish(channel: string, message: string): Promise<void> {
-    // Listeners added on this instance just before must hear it: wait for
-    // their SUBSCRIBE to be answered (or to time out) before publishing.
-    await this.mux.settled();
-    await this.cmd.publish(this.keys.signal(channel), message);
+    const key = this.keys.signal(channel);
+    // PUBLISH goes out on `cmd`, SUBSCRIBE on `sub`: a listener this instance
+    // added to this very channel just before would miss the message if its
+    // SUBSCRIBE were still in flight. That one is waited for; the SUBSCRIBEs
+    // of other channels (every stream's log, say) cannot matter here.
+    await this.mux.subscribed(key);
+    await this.cmd.publish(key, message);
   }
 
   listen(channel: string, onMessage: (message: string) => void): () => void {
@@ -235,6 +241,17 @@ export class RedisStore implements Store {
   }
 
   // ---- internals -------------------------------------------------------------
+
+  /** Queues what `logInfoOf` reads: the meta hash and the oldest entry kept. */
+  private queueLogInfo(tx: ChainableCommander, logId: string): void {
+    tx.hmget(this.keys.logMeta(logId), 'epoch', 'next', 'closed');
+    tx.xrange(this.keys.logStream(logId), '-', '+', 'COUNT', 1);
+  }
+
+  /** XRANGE arguments of a page: entries from offset `from`, at most `limit` (> 0). */
+  private pageArgs(logId: string, from: number, limit: number): [string, string, string, 'COUNT', number] {
+    return [this.keys.logStream(logId), streamIdFrom(Math.max(0, Math.floor(from))), '+', 'COUNT', Math.floor(limit)];
+  }
 
   private logWriteKeys(logId: string, fence: Fence | undefined): string[] {
     const keys = [this.keys.logMeta(logId), this.keys.logStream(logId)];
@@ -277,10 +294,14 @@ export class RedisStore implements Store {
 
   /**
    * Pub/sub drops whatever is published while the subscriber connection is
-   * down. After a reconnect, once every channel is subscribed again, every
-   * subscriber re-reads from where it stands, so a task that finished
-   * meanwhile still reaches its end. When Redis does not confirm in time, the
-   * connection is dropped and the next reconnect tries again.
+   * down. After a reconnect, once every channel is subscribed again, each
+   * watched log is read once from where its furthest-behind subscriber
+   * stands and the events reach all its subscribers, so a task that finished
+   * meanwhile still reaches its end. Live events are held from before the
+   * first SUBSCRIBE goes out until that read is handed on: one that came
+   * first would send every subscriber of its log to the store on its own.
+   * When Redis does not confirm in time, the connection is dropped and the
+   * next reconnect tries again.
    */
   private watchReconnects(): void {
     let connectedBefore = false;
@@ -289,6 +310,7 @@ export class RedisStore implements Store {
         connectedBefore = true;
         return;
       }
+      this.fanout.hold();
       this.mux.resubscribe().then(
         () => this.fanout.resync(),
         (error: Error) => {
@@ -298,6 +320,26 @@ export class RedisStore implements Store {
       );
     });
   }
+}
+
+type RecordReply = Array<string | null>;
+type LogInfoReplies = [meta: Array<string | null>, oldest: StreamEntry[]];
+
+function versioned<T>([version, json]: RecordReply): Versioned<T> | undefined {
+  if (json === null || json === undefined) return undefined;
+  return { value: JSON.parse(json) as T, version: Number(version) };
+}
+
+/** The log's info from its meta hash and oldest entry; `undefined` when the log does not exist. */
+function logInfoOf([epoch, nextText, closed]: LogInfoReplies[0], oldest: StreamEntry[]): LogInfo | undefined {
+  if (!epoch) return undefined;
+  const next = Number(nextText);
+  const firstId = oldest[0]?.[0];
+  return { epoch, next, first: firstId === undefined ? next : offsetOfStreamId(firstId), closed: closed !== null && closed !== undefined };
+}
+
+function eventsOf(entries: StreamEntry[]): TaskEvent[] {
+  return entries.map(([, fields]) => decodeEvent(fields[1] ?? 'null'));
 }
 
 function leaseMs(ttlMs: number): number {

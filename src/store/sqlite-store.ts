@@ -8,7 +8,7 @@ import { DATABASE_FILE, openDatabase, transaction } from './sqlite-database.js';
 import { LocalSignals } from './local-signals.js';
 import { prepareStatements, type Statements } from './sqlite-statements.js';
 import { FenceLostError, LogClosedError, LogMissingError, StoreUnavailableError } from './store.js';
-import type { Fence, IndexPage, LogInfo, PutOptions, Store, Subscription, Versioned } from './store.js';
+import type { Fence, IndexPage, LogInfo, PutOptions, RecordWithLog, Store, Subscription, Versioned } from './store.js';
 
 export interface SqliteStoreOptions {
   /** Where `switchboard.db` lives; created when missing. */
@@ -76,8 +76,7 @@ export class SqliteStore implements Store {
   // ---- records -------------------------------------------------------------
 
   async get<T>(collection: string, id: string): Promise<Versioned<T> | undefined> {
-    const row = this.sql.getRecord.get(collection, id, Date.now()) as { json: string; version: number } | undefined;
-    return row ? { value: JSON.parse(row.json) as T, version: row.version } : undefined;
+    return this.liveRecord<T>(collection, id, Date.now());
   }
 
   async put<T>(collection: string, id: string, value: T, opts: PutOptions = {}): Promise<boolean> {
@@ -143,8 +142,7 @@ export class SqliteStore implements Store {
   }
 
   async logInfo(logId: string): Promise<LogInfo | undefined> {
-    const log = this.liveLog(logId, Date.now());
-    return log ? { epoch: log.epoch, next: log.next, first: log.first ?? log.next, closed: log.closed === 1 } : undefined;
+    return infoOf(this.liveLog(logId, Date.now()));
   }
 
   async append(logId: string, event: EventInput, cap: number, fence?: Fence): Promise<TaskEvent> {
@@ -156,9 +154,14 @@ export class SqliteStore implements Store {
   }
 
   async read(logId: string, from: number, limit: number): Promise<TaskEvent[]> {
-    if (limit <= 0) return [];
-    const rows = this.sql.readEvents.all(logId, Math.max(0, Math.floor(from)), Date.now(), Math.floor(limit)) as Array<{ json: string }>;
-    return rows.map((row) => decodeEvent(row.json));
+    return this.liveEvents(logId, from, limit, Date.now());
+  }
+
+  // Synchronous statements on this process's own connection: nothing can write in between.
+  async getWithLog<T>(collection: string, id: string, logId: string, from: number, limit: number): Promise<RecordWithLog<T>> {
+    const now = Date.now();
+    const log = infoOf(this.liveLog(logId, now));
+    return { record: this.liveRecord<T>(collection, id, now), log, events: log ? this.liveEvents(logId, from, limit, now) : [] };
   }
 
   subscribe(logId: string, from: number, onEvent: (event: TaskEvent) => void | Promise<void>): Subscription {
@@ -237,6 +240,17 @@ export class SqliteStore implements Store {
     return transaction(this.db, fn);
   }
 
+  private liveRecord<T>(collection: string, id: string, now: number): Versioned<T> | undefined {
+    const row = this.sql.getRecord.get(collection, id, now) as { json: string; version: number } | undefined;
+    return row ? { value: JSON.parse(row.json) as T, version: row.version } : undefined;
+  }
+
+  private liveEvents(logId: string, from: number, limit: number, now: number): TaskEvent[] {
+    if (limit <= 0) return [];
+    const rows = this.sql.readEvents.all(logId, Math.max(0, Math.floor(from)), now, Math.floor(limit)) as Array<{ json: string }>;
+    return rows.map((row) => decodeEvent(row.json));
+  }
+
   private liveLog(logId: string, now: number): LogRow | undefined {
     return this.sql.getLog.get(logId, now) as LogRow | undefined;
   }
@@ -291,6 +305,10 @@ export class SqliteStore implements Store {
       this.options.logger?.warn(`sqlite store: sweeping expired rows failed: ${(error as Error).message}`);
     }
   }
+}
+
+function infoOf(log: LogRow | undefined): LogInfo | undefined {
+  return log ? { epoch: log.epoch, next: log.next, first: log.first ?? log.next, closed: log.closed === 1 } : undefined;
 }
 
 function members(rows: unknown[]): string[] {

@@ -69,6 +69,14 @@ export interface Store {
   /** Events with offset ≥ `from`, at most `limit`, in order. */
   read(logId: string, from: number, limit: number): Promise<TaskEvent[]>;
   /**
+   * A record, its log's info and a page of that log (as `get`, `logInfo`
+   * and `read` give them), read together as one consistent snapshot and, on
+   * Redis, in one round trip: what a poll of a task needs. `events` is empty
+   * when the log does not exist. On Redis Cluster `id` and `logId` must be
+   * the same (a task's record and log share a hash slot).
+   */
+  getWithLog<T>(collection: string, id: string, logId: string, from: number, limit: number): Promise<RecordWithLog<T>>;
+  /**
    * Delivers every event with offset ≥ `from`, each exactly once and in order:
    * first those already stored, then live ones as they are appended, with no
    * gap and no duplicate between the two. `onEvent` is never called
@@ -121,6 +129,12 @@ export interface LogInfo {
   first: number;
   /** True once `closeLog` ran: nothing more is ever appended. */
   closed: boolean;
+}
+
+export interface RecordWithLog<T> {
+  record?: Versioned<T>;
+  log?: LogInfo;
+  events: TaskEvent[];
 }
 
 /** A lease that must be held by `owner` for a write to happen (see `append`). */

@@ -210,15 +210,16 @@ export function engineSuite(name: string, stores: StoreMaker): void {
       model.script([textReply('private')]);
       const task = await engine.tasks.create(alice, { agentId: 'calc', input: { text: 'secret' } });
       await followToEnd(engine, alice, task.id);
+      // Each attempt starts only when its refusal is awaited, so none rejects unobserved meanwhile.
       for (const attempt of [
-        engine.tasks.get(bob, task.id),
-        engine.tasks.cancel(bob, task.id),
-        engine.tasks.read(bob, task.id, 0, 10),
-        engine.tasks.follow(bob, task.id, { offset: 0 }, () => undefined),
-        engine.conversations.get(bob, task.conversationId),
-        engine.conversations.messages(bob, task.conversationId),
+        () => engine.tasks.get(bob, task.id),
+        () => engine.tasks.cancel(bob, task.id),
+        () => engine.tasks.read(bob, task.id, 0, 10),
+        () => engine.tasks.follow(bob, task.id, { offset: 0 }, () => undefined),
+        () => engine.conversations.get(bob, task.conversationId),
+        () => engine.conversations.messages(bob, task.conversationId),
       ]) {
-        await expect(attempt).rejects.toMatchObject({ code: 'not_found' });
+        await expect(attempt()).rejects.toMatchObject({ code: 'not_found' });
       }
       await expect(engine.tasks.create(bob, { agentId: 'calc', conversationId: task.conversationId, input: { text: 'x' } })).rejects.toMatchObject({ code: 'not_found' });
     });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { logTests, subscriptionTests } from './conformance-logs.js';
+import { recordWithLogTests } from './conformance-record-log.js';
 import { hear, sleep, useStores, type MakeStore, type StoreContext } from './helpers.js';
 
 /**
@@ -13,6 +14,7 @@ export function storeConformance(name: string, makeStore: MakeStore): void {
     recordTests(ctx);
     listingTests(ctx);
     logTests(ctx);
+    recordWithLogTests(ctx);
     subscriptionTests(ctx);
     leaseTests(ctx);
     signalTests(ctx);

@@ -74,6 +74,7 @@ describe('RedisStore when Redis does not answer', () => {
         logInfo: () => store.logInfo('log'),
         append: () => store.append('log', { type: 'error', data: { message: 'x' } }, 100),
         read: () => store.read('log', 0, 10),
+        getWithLog: () => store.getWithLog('c', 'log', 'log', 0, 10),
         expireLog: () => store.expireLog('log', 10),
         acquire: () => store.acquire('lease', 'me', 1000),
         renew: () => store.renew('lease', 'me', 1000),

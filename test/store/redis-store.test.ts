@@ -70,12 +70,12 @@ describe('RedisStore across instances', () => {
   it('broadcasts signals to every instance and shares records and leases', async () => {
     const a = await open();
     const b = await open();
-    const onB = hear(b, 'cancel', 1);
+    const onB = hear(b, 'cancel', 2);
+    // A publish waits for its own instance's SUBSCRIBE of that channel: b listens by the time it returns.
+    await b.publish('cancel', 'b listens');
     const onA = hear(a, 'cancel', 1);
-    // b's publish waits until b's own SUBSCRIBEs are answered; a's publish comes after.
-    await b.publish('warm-up', '');
     await a.publish('cancel', 'task-1');
-    expect(await onB.done).toEqual(['task-1']);
+    expect(await onB.done).toEqual(['b listens', 'task-1']);
     expect(await onA.done).toEqual(['task-1']);
     await a.put('tasks', 'x', { state: 'running' });
     expect(await b.get('tasks', 'x')).toEqual({ value: { state: 'running' }, version: 1 });
