@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { startRedis } from '../test/support/redis-server.js';
+import { argValue } from './bench-child.js';
 import { fanoutFigures } from './fanout-case.js';
 import { figureTable, runList, type Figure } from './figures.js';
 import { idleFigures, MOST_STREAMS } from './idle-case.js';
@@ -45,7 +46,10 @@ async function main(): Promise<void> {
       ['idle streams', () => idleFigures(model, redis.url, clients)],
       ['resume replay', () => replayFigures(model, redis.url, clients)],
     ] as const;
+    // `npm run bench -- --only poll` (any part of a case's name) runs that case alone.
+    const only = argValue('only');
     for (const [name, run] of cases) {
+      if (only && !name.includes(only)) continue;
       const caseStarted = performance.now();
       figures.push(...(await run()));
       console.error(`[bench] ${name}: done in ${formatNumber((performance.now() - caseStarted) / 1000)} s`);

@@ -103,7 +103,23 @@ export class TaskViews<F, S extends ViewFold<F>, R> {
   }
 
   /**
-   * Streams a view that `current` just gave to `writer` from frame `from`:
+   * The view a new stream of the task starts from: a view that a live feed
+   * keeps current is given without a store read (its owner checked against
+   * the task it was built for, which never changes owner), so a thousand
+   * streams opening on one running task cost one read, not a thousand;
+   * otherwise, and for a position the feed has not reached yet (another
+   * instance may have served it already), as `current`.
+   */
+  async forStream(principal: Principal, taskId: string, from: number): Promise<RenderedView<F, S, R>> {
+    const entry = this.entries.get(taskId);
+    const view = entry?.view;
+    const owned = view && view.task.tenant === principal.tenant && view.task.userId === principal.userId;
+    if (owned && typeof entry.live === 'object' && from <= view.size) return view;
+    return (await this.current(principal, taskId)).view;
+  }
+
+  /**
+   * Streams a view that `current` or `forStream` just gave to `writer` from frame `from`:
    * what the view holds now, then each new frame as the log grows, then
    * (once the task ended and every frame is written) ends the writer.
    * Returns once the stream is attached, or false, writing nothing, when

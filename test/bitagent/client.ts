@@ -4,7 +4,10 @@
  */
 import { EventSource } from 'eventsource';
 import { createParser } from 'eventsource-parser';
+import { afterAll, beforeAll } from 'vitest';
 import { startTestGateway, type RawConfig, type TestGateway, type TestGatewayOptions } from '../support/gateway.js';
+import { startOpenAIServer, type OpenAIServer } from '../support/openai-server.js';
+import { startRedis, type RedisServer } from '../support/redis-server.js';
 
 export const API_KEY = 'demo-api-key';
 export const TENANT = 'demo';
@@ -227,4 +230,32 @@ export async function postStream(
   }
   controller.abort();
   return { status: res.status, headers: res.headers, frames };
+}
+
+/** What `useBitAgentGateway` holds for a describe block; read its fields inside tests (they are set by `beforeAll`). */
+export interface BitAgentSetup {
+  model: OpenAIServer;
+  gw: TestGateway;
+  api: BitAgentClient;
+}
+
+/**
+ * A gateway on `store` (with its own redis-server for `redis`) whose demo
+ * agent runs on a local OpenAI-compatible model server, started before the
+ * describe block's tests and stopped after them.
+ */
+export function useBitAgentGateway(store: 'memory' | 'redis'): BitAgentSetup {
+  const setup = {} as BitAgentSetup;
+  let redis: RedisServer | undefined;
+  beforeAll(async () => {
+    setup.model = await startOpenAIServer();
+    if (store === 'redis') redis = await startRedis();
+    Object.assign(setup, await startBitAgentGateway({ store, redisUrl: redis?.url, modelUrl: setup.model.url }));
+  });
+  afterAll(async () => {
+    await setup.gw?.stop();
+    await redis?.stop();
+    await setup.model?.close();
+  });
+  return setup;
 }

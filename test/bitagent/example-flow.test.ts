@@ -6,39 +6,23 @@
  * Then what a client relies on when the network drops (resume with
  * Last-Event-ID) and when it cancels a running task mid-stream.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chunk, startOpenAIServer, textReply, toolCallReply, type OpenAIServer } from '../support/openai-server.js';
-import { startRedis, type RedisServer } from '../support/redis-server.js';
-import type { TestGateway } from '../support/gateway.js';
-import { jsonOf, readStream, startBitAgentGateway, type BitAgentClient } from './client.js';
+import { describe, expect, it } from 'vitest';
+import { chunk, textReply, toolCallReply } from '../support/openai-server.js';
+import { jsonOf, readStream, useBitAgentGateway } from './client.js';
 
 describe.each(['memory', 'redis'] as const)('the example flow on the %s store', (store) => {
-  let model: OpenAIServer;
-  let redis: RedisServer | undefined;
-  let gw: TestGateway;
-  let api: BitAgentClient;
+  const setup = useBitAgentGateway(store);
   let token: string;
 
-  beforeAll(async () => {
-    model = await startOpenAIServer();
-    if (store === 'redis') redis = await startRedis();
-    ({ gw, api } = await startBitAgentGateway({ store, redisUrl: redis?.url, modelUrl: model.url }));
-  });
-  afterAll(async () => {
-    await gw?.stop();
-    await redis?.stop();
-    await model?.close();
-  });
-
   const create = (question: string) =>
-    api.call('POST', '/task/create', {
+    setup.api.call('POST', '/task/create', {
       token,
       json: { ability_id: 'demo-agent', executor_type: 'cloud', inputs: { question }, extensions: { llm_registry: 'mock' } },
     });
 
   it('runs the eight steps of the document unchanged', async () => {
     // Step 1: the API key, bare in Authorization as the document sends it, for a user token.
-    const issued = await api.call('POST', '/auth/user-token', {
+    const issued = await setup.api.call('POST', '/auth/user-token', {
       authorization: 'demo-api-key',
       json: { user_id: 'user_001', tenant_code: 'demo' },
     });
@@ -51,7 +35,7 @@ describe.each(['memory', 'redis'] as const)('the example flow on the %s store', 
     token = issued.body.data.access_token;
 
     // Step 2: abilities, fuzzy by name, with the total beside the array.
-    const abilities = await api.call('POST', '/ability/page', { token, json: { page_index: 0, page_size: 10, name: 'DEMO' } });
+    const abilities = await setup.api.call('POST', '/ability/page', { token, json: { page_index: 0, page_size: 10, name: 'DEMO' } });
     expect(abilities.body).toEqual({
       code: '200',
       message: '',
@@ -69,7 +53,7 @@ describe.each(['memory', 'redis'] as const)('the example flow on the %s store', 
     });
 
     // Step 3: the ability's input and output schemas.
-    const detail = await api.call('GET', '/ability/detail/demo-agent', { token });
+    const detail = await setup.api.call('GET', '/ability/detail/demo-agent', { token });
     expect(detail.body.data).toMatchObject({
       id: 'demo-agent',
       inputs: { type: 'object', required: ['question'] },
@@ -78,11 +62,11 @@ describe.each(['memory', 'redis'] as const)('the example flow on the %s store', 
     });
 
     // Step 4: the model names that llm_registry accepts.
-    const models = await api.call('GET', '/common/llm_names', { token });
+    const models = await setup.api.call('GET', '/common/llm_names', { token });
     expect(models.body).toEqual({ code: '200', message: '', data: ['demo', 'mock'] });
 
     // Step 5: a task; the model calls the calculator, then answers in the output schema.
-    model.script([
+    setup.model.script([
       toolCallReply([{ id: 'call_1', name: 'calculator', arguments: '{"expression": "6*7"}' }]),
       { ...textReply('{"answer": "42"}', { pieces: 4 }), delayMs: 10 },
     ]);
@@ -91,7 +75,7 @@ describe.each(['memory', 'redis'] as const)('the example flow on the %s store', 
     const taskId: string = created.body.data;
 
     // Step 6: the stream, through a real SSE client.
-    const { frames } = await readStream(api.url(`/task/stream/${taskId}`), token);
+    const { frames } = await readStream(setup.api.url(`/task/stream/${taskId}`), token);
     expect(frames.at(-1)).toEqual({ event: 'close', data: 'close', id: expect.stringMatching(/^\d+$/) });
     const steps = jsonOf(frames, 'step');
     expect(steps.map((s) => [s.index, s.activity_name, s.status])).toEqual([
@@ -116,7 +100,7 @@ describe.each(['memory', 'redis'] as const)('the example flow on the %s store', 
     expect(new Set(ids).size).toBe(ids.length);
 
     // Step 7: the result, with every field of the document.
-    const result = await api.call('GET', `/task/detail/${taskId}`, { token });
+    const result = await setup.api.call('GET', `/task/detail/${taskId}`, { token });
     expect(result.body.data).toEqual({
       id: taskId,
       ability_id: 'demo-agent',
@@ -137,27 +121,27 @@ describe.each(['memory', 'redis'] as const)('the example flow on the %s store', 
     });
     expect(Number.isInteger(result.body.data.duration)).toBe(true);
     // The tool result went back to the model, and the model was asked for the output schema.
-    expect(model.requests.at(-1)!.body.messages.find((m: { role: string }) => m.role === 'tool')).toMatchObject({ tool_call_id: 'call_1' });
-    expect(model.requests.at(-1)!.body.response_format.json_schema.schema).toMatchObject({ required: ['answer'] });
+    expect(setup.model.requests.at(-1)!.body.messages.find((m: { role: string }) => m.role === 'tool')).toMatchObject({ tool_call_id: 'call_1' });
+    expect(setup.model.requests.at(-1)!.body.response_format.json_schema.schema).toMatchObject({ required: ['answer'] });
 
     // Step 8: a finished task cannot be cancelled; the refusal is in the envelope.
-    const cancel = await api.call('POST', `/task/cancel/${taskId}`, { token });
+    const cancel = await setup.api.call('POST', `/task/cancel/${taskId}`, { token });
     expect(cancel.status).toBe(409);
     expect(cancel.body).toEqual({ code: '409', message: expect.stringContaining('success'), data: null });
 
     // Joining the finished task replays everything and closes.
-    const replay = await readStream(api.url(`/task/stream/${taskId}`), token);
+    const replay = await readStream(setup.api.url(`/task/stream/${taskId}`), token);
     expect(replay.frames).toEqual(frames);
   });
 
   it('resumes a dropped stream with Last-Event-ID: every frame once, in order', async () => {
     const answer = '{"answer": "one two three four five six seven eight"}';
     // Slow enough that the client (which waits 3 s before reconnecting) rejoins a task still running.
-    model.script([{ ...textReply(answer, { pieces: 14 }), delayMs: 300 }]);
+    setup.model.script([{ ...textReply(answer, { pieces: 14 }), delayMs: 300 }]);
     const created = await create('Count to eight');
     const taskId: string = created.body.data;
 
-    const dropped = await readStream(api.url(`/task/stream/${taskId}`), token, {
+    const dropped = await readStream(setup.api.url(`/task/stream/${taskId}`), token, {
       cutWhen: (received) => (received.match(/event: message/g) ?? []).length >= 2,
     });
     // The client reconnected once, naming the last id it had.
@@ -165,21 +149,21 @@ describe.each(['memory', 'redis'] as const)('the example flow on the %s store', 
     expect(dropped.lastEventIds[0]).toBeUndefined();
     expect(dropped.lastEventIds[1]).toMatch(/^\d+$/);
 
-    const full = await readStream(api.url(`/task/stream/${taskId}`), token);
+    const full = await readStream(setup.api.url(`/task/stream/${taskId}`), token);
     expect(dropped.frames).toEqual(full.frames);
     expect(full.frames.filter((f) => f.event === 'message').map((f) => f.data).join('')).toBe(answer);
-    const detail = await api.call('GET', `/task/detail/${taskId}`, { token });
+    const detail = await setup.api.call('GET', `/task/detail/${taskId}`, { token });
     expect(detail.body.data.outputs).toEqual({ answer: 'one two three four five six seven eight' });
   });
 
   it('cancels a running task mid-stream: the model call ends, the step is abandoned, the stream closes', async () => {
-    model.script([{ chunks: [chunk.delta({ role: 'assistant', content: '' }), chunk.text('{"answer": "par')], stall: true }]);
+    setup.model.script([{ chunks: [chunk.delta({ role: 'assistant', content: '' }), chunk.text('{"answer": "par')], stall: true }]);
     const created = await create('Take your time');
     const taskId: string = created.body.data;
     let cancelled: Promise<unknown> | undefined;
-    const { frames } = await readStream(api.url(`/task/stream/${taskId}`), token, {
+    const { frames } = await readStream(setup.api.url(`/task/stream/${taskId}`), token, {
       onFrame: (frame) => {
-        if (frame.event === 'message' && !cancelled) cancelled = api.call('POST', `/task/cancel/${taskId}`, { token });
+        if (frame.event === 'message' && !cancelled) cancelled = setup.api.call('POST', `/task/cancel/${taskId}`, { token });
       },
     });
     expect(await cancelled).toMatchObject({ status: 200, body: { code: '200', data: taskId } });
@@ -187,9 +171,9 @@ describe.each(['memory', 'redis'] as const)('the example flow on the %s store', 
     const updates = jsonOf(frames, 'step-event');
     expect(updates.at(-1)).toMatchObject({ status: 'abandoned' });
     expect(frames.at(-1)?.event).toBe('close');
-    expect(await model.requests.at(-1)!.outcome).toBe('client-closed');
+    expect(await setup.model.requests.at(-1)!.outcome).toBe('client-closed');
 
-    const detail = await api.call('GET', `/task/detail/${taskId}`, { token });
+    const detail = await setup.api.call('GET', `/task/detail/${taskId}`, { token });
     expect(detail.body.data).toMatchObject({ state: 'cancelled', outputs: null, ended_at: expect.any(String) });
   });
 });

@@ -5,34 +5,20 @@
  * stream never had is told as such. Many streams of one task share one live
  * feed and one rendering of each frame.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startOpenAIServer, textReply, type OpenAIServer } from '../support/openai-server.js';
-import { startRedis, type RedisServer } from '../support/redis-server.js';
-import type { TestGateway } from '../support/gateway.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { textReply } from '../support/openai-server.js';
 import { readSse } from '../support/sse-read.js';
-import { readStream, startBitAgentGateway, type BitAgentClient } from './client.js';
+import { readStream, useBitAgentGateway } from './client.js';
 
 describe.each(['memory', 'redis'] as const)('bit-Agent stream positions on the %s store', (store) => {
-  let model: OpenAIServer;
-  let redis: RedisServer | undefined;
-  let gw: TestGateway;
-  let api: BitAgentClient;
+  const setup = useBitAgentGateway(store);
   let token: string;
-
   beforeAll(async () => {
-    model = await startOpenAIServer();
-    if (store === 'redis') redis = await startRedis();
-    ({ gw, api } = await startBitAgentGateway({ store, redisUrl: redis?.url, modelUrl: model.url }));
-    token = await api.token('positions-user');
-  });
-  afterAll(async () => {
-    await gw?.stop();
-    await redis?.stop();
-    await model?.close();
+    token = await setup.api.token('positions-user');
   });
 
   const create = async (question: string): Promise<string> => {
-    const created = await api.call('POST', '/task/create', {
+    const created = await setup.api.call('POST', '/task/create', {
       token,
       json: { ability_id: 'demo-agent', executor_type: 'cloud', inputs: { question }, extensions: { llm_registry: 'mock' } },
     });
@@ -42,31 +28,31 @@ describe.each(['memory', 'redis'] as const)('bit-Agent stream positions on the %
   const auth = () => ({ authorization: `Bearer ${token}` });
 
   it('numbers every frame 0, 1, 2, … and resumes after any of them with exactly the rest', async () => {
-    model.script([textReply('{"answer": "a b c d e"}', { pieces: 5 })]);
+    setup.model.script([textReply('{"answer": "a b c d e"}', { pieces: 5 })]);
     const taskId = await create('five words');
-    const full = (await readStream(api.url(`/task/stream/${taskId}`), token)).frames;
+    const full = (await readStream(setup.api.url(`/task/stream/${taskId}`), token)).frames;
     expect(full.map((f) => f.id)).toEqual(full.map((_, i) => String(i)));
     expect(full.at(-1)).toMatchObject({ event: 'close', data: 'close' });
 
     for (let last = 0; last < full.length - 1; last++) {
-      const resumed = await readSse(api.url(`/task/stream/${taskId}`), { ...auth(), 'last-event-id': String(last) });
+      const resumed = await readSse(setup.api.url(`/task/stream/${taskId}`), { ...auth(), 'last-event-id': String(last) });
       expect({ last, frames: resumed.frames }).toEqual({ last, frames: full.slice(last + 1) });
     }
     // The query form, for clients that cannot set headers.
-    expect((await readSse(api.url(`/task/stream/${taskId}?last_event_id=2`), auth())).frames).toEqual(full.slice(3));
+    expect((await readSse(setup.api.url(`/task/stream/${taskId}?last_event_id=2`), auth())).frames).toEqual(full.slice(3));
   });
 
   it('tells a client holding every frame that the stream is over, and one beyond the end that it is', async () => {
-    model.script([textReply('{"answer": "short"}')]);
+    setup.model.script([textReply('{"answer": "short"}')]);
     const taskId = await create('short');
-    const full = (await readStream(api.url(`/task/stream/${taskId}`), token)).frames;
+    const full = (await readStream(setup.api.url(`/task/stream/${taskId}`), token)).frames;
     const lastId = full.length - 1;
 
-    const atEnd = await readSse(api.url(`/task/stream/${taskId}`), { ...auth(), 'last-event-id': String(lastId) });
+    const atEnd = await readSse(setup.api.url(`/task/stream/${taskId}`), { ...auth(), 'last-event-id': String(lastId) });
     // `close` again, with no id: the client's place does not move.
     expect(atEnd).toEqual({ status: 200, frames: [{ event: 'close', data: 'close', id: '' }] });
 
-    const beyond = await readSse(api.url(`/task/stream/${taskId}`), { ...auth(), 'last-event-id': String(lastId + 5) });
+    const beyond = await readSse(setup.api.url(`/task/stream/${taskId}`), { ...auth(), 'last-event-id': String(lastId + 5) });
     expect(beyond.status).toBe(200);
     expect(beyond.frames).toEqual([
       { event: 'error', data: `Last-Event-ID ${lastId + 5} is beyond this task's stream: it has ${full.length} frames so far`, id: '' },
@@ -75,15 +61,15 @@ describe.each(['memory', 'redis'] as const)('bit-Agent stream positions on the %
   });
 
   it('gives a dozen live streams of one task the same frames from one feed, each frame rendered once', async () => {
-    model.script([{ ...textReply('{"answer": "one two three four five six seven eight"}', { pieces: 10 }), delayMs: 60 }]);
-    const before = gw.gateway.views.stats();
+    setup.model.script([{ ...textReply('{"answer": "one two three four five six seven eight"}', { pieces: 10 }), delayMs: 60 }]);
+    const before = setup.gw.gateway.views.stats();
     const taskId = await create('share');
     const streams = Array.from({ length: 12 }, (_, i) =>
-      readStream(api.url(`/task/stream/${taskId}`), token, i === 0 ? { cutWhen: (got) => (got.match(/event: message/g) ?? []).length >= 3 } : {}),
+      readStream(setup.api.url(`/task/stream/${taskId}`), token, i === 0 ? { cutWhen: (got) => (got.match(/event: message/g) ?? []).length >= 3 } : {}),
     );
     // While they all read the running task: one live feed of its log for all of them.
-    for (let i = 0; i < 200 && gw.gateway.views.stats().readers - before.readers < 12; i++) await new Promise((r) => setTimeout(r, 10));
-    const during = gw.gateway.views.stats();
+    for (let i = 0; i < 200 && setup.gw.gateway.views.stats().readers - before.readers < 12; i++) await new Promise((r) => setTimeout(r, 10));
+    const during = setup.gw.gateway.views.stats();
     expect(during.readers - before.readers).toBeGreaterThanOrEqual(11);
     expect(during.feeds - before.feeds).toBe(1);
 
@@ -93,7 +79,7 @@ describe.each(['memory', 'redis'] as const)('bit-Agent stream positions on the %
     // The dropped one reconnected with its last id and got the rest, nothing twice.
     expect(results[0]!.lastEventIds).toHaveLength(2);
     for (const result of results) expect(result.frames).toEqual(full);
-    const after = gw.gateway.views.stats();
+    const after = setup.gw.gateway.views.stats();
     expect(after.rendered - before.rendered).toBe(full.length);
     expect(after.feeds).toBe(before.feeds);
   });

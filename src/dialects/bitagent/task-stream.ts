@@ -26,7 +26,7 @@ export async function streamTask(
 ): Promise<undefined> {
   const from = resumePosition(ctx) ?? 0;
   // Checked before the stream opens, so an unknown task is this API's 404, not an error frame.
-  const { view } = await c.views.current(principal, taskId);
+  const view = await c.views.forStream(principal, taskId, from);
   const sse = new SseWriter(ctx, c.streams, { owner: userKey(principal.tenant, principal.userId), headers });
   // A client that has every frame of a finished task, `close` included, is told it is over again (without an
   // id, so its position stays), rather than given an empty stream its EventSource would retry forever.
