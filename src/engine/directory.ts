@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type { IndexPage, Store } from '../store/store.js';
+import type { IndexPage, RecordLink, Store } from '../store/store.js';
 import { Agents, type AgentPatch, type NewAgent } from './agents.js';
 import { unauthenticated } from './errors.js';
 import type { Agent, Credential, Principal, Tenant, User } from './records.js';
 import { safeEqual, sha256 } from './secrets.js';
-import { scopedKey } from './keys.js';
-import { allMembers, requireAdmin, Users, type NewUser, type UserPatch, type UserView } from './users.js';
+import { scopedKey, userKey } from './keys.js';
+import { allMembers, requireAdmin, USER_RECORDS, Users, type NewUser, type UserPatch, type UserView } from './users.js';
 
 export { userKey } from './users.js';
 
@@ -15,6 +15,15 @@ const C = { tenant: 'tenant', cred: 'cred' } as const;
 const credsOf = (tenant: string, userId: string) => `creds:${scopedKey(tenant, userId)}`;
 /** Hashes of credentials the config declared, so a later boot can revoke the ones it dropped. */
 const CONFIG_CREDS = 'config-creds';
+/**
+ * A credential as stored: a token's also holds the id of its user's record,
+ * so authenticating reads the credential and the user in one `getLinked`.
+ * Tokens an older version stored have none, and their user is read on its own.
+ */
+type StoredCredential = Credential & { userKey?: string };
+/** From a credential to what it proves: a token's user, an API key's tenant (`tenant` is that record's id). */
+const TO_USER: RecordLink = { collection: USER_RECORDS, field: 'userKey' satisfies keyof StoredCredential };
+const TO_TENANT: RecordLink = { collection: C.tenant, field: 'tenant' satisfies keyof Credential };
 /** Store channel telling every instance that a credential may now prove something else, or nothing. */
 const PROOF_CHANNEL = 'credential-proof-changed';
 
@@ -174,8 +183,7 @@ export class Directory {
 
   /** The credential a presented secret proves, if any. */
   async findCredential(secret: string, kind: Credential['kind']): Promise<Credential | undefined> {
-    const credential = (await this.store.get<Credential>(C.cred, sha256(secret)))?.value;
-    return credential && safeEqual(credential.kind, kind) ? credential : undefined;
+    return ofKind((await this.store.get<Credential>(C.cred, sha256(secret)))?.value, kind);
   }
 
   /** A new static bearer token for a user: their own, or any user of the tenant for an admin. Shown once. */
@@ -232,8 +240,11 @@ export class Directory {
   private async storeCredential(hash: string, credential: Credential): Promise<void> {
     const previous = (await this.store.get<Credential>(C.cred, hash))?.value;
     const sameOwner = previous?.kind === credential.kind && previous.tenant === credential.tenant && previous.userId === credential.userId;
-    const next = { ...credential, createdAt: sameOwner ? previous.createdAt : credential.createdAt };
-    if (credential.userId) await this.store.indexAdd(credsOf(credential.tenant, credential.userId), hash, next.createdAt);
+    const next: StoredCredential = { ...credential, createdAt: sameOwner ? previous.createdAt : credential.createdAt };
+    if (credential.userId) {
+      next.userKey = userKey(credential.tenant, credential.userId);
+      await this.store.indexAdd(credsOf(credential.tenant, credential.userId), hash, next.createdAt);
+    }
     await this.store.put(C.cred, hash, next);
     // Issued over a credential of another owner or kind: what the secret proved is no longer so.
     if (previous && !sameOwner) await this.proofChanged();
@@ -245,16 +256,24 @@ export class Directory {
   // ---- authentication ----------------------------------------------------------------
   /** A user's static bearer token → their principal; unknown tokens are refused. */
   async authenticateToken(token: string): Promise<Principal> {
-    const credential = await this.findCredential(token, 'token');
-    const user = credential?.userId ? await this.getUser(credential.tenant, credential.userId) : undefined;
+    const { record, linked } = await this.store.getLinked<StoredCredential, User>(C.cred, sha256(token), TO_USER);
+    const credential = ofKind(record?.value, 'token');
+    const user = credential && (await this.userOfToken(credential, linked?.value));
     if (!user) throw unauthenticated('invalid token');
     return this.principalOf(user, 'token');
   }
 
+  /** The user a token's credential names: the linked record, or a read of its own when the credential names no record (an older version's) or another one. */
+  private async userOfToken(credential: StoredCredential, linked: User | undefined): Promise<User | undefined> {
+    if (!credential.userId) return undefined;
+    const key = userKey(credential.tenant, credential.userId);
+    return credential.userKey === key ? linked : this.getUser(credential.tenant, credential.userId);
+  }
+
   /** A tenant API key → the tenant it belongs to. */
   async authenticateApiKey(key: string): Promise<Tenant> {
-    const credential = await this.findCredential(key, 'api_key');
-    const tenant = credential ? await this.getTenant(credential.tenant) : undefined;
+    const { record, linked } = await this.store.getLinked<Credential, Tenant>(C.cred, sha256(key), TO_TENANT);
+    const tenant = ofKind(record?.value, 'api_key') && linked?.value;
     if (!tenant) throw unauthenticated('invalid API key');
     return tenant;
   }
@@ -304,4 +323,9 @@ export class Directory {
   assertAdmin(principal: Principal): void {
     requireAdmin(principal);
   }
+}
+
+/** The credential when it is of `kind`, compared in constant time. */
+function ofKind<T extends Credential>(credential: T | undefined, kind: Credential['kind']): T | undefined {
+  return credential && safeEqual(credential.kind, kind) ? credential : undefined;
 }

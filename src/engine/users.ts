@@ -7,6 +7,8 @@ import { hashPassword, verifyPassword } from './secrets.js';
 import { scopedKey, userKey } from './keys.js';
 
 const C = { user: 'user', username: 'username' } as const;
+/** The collection of user records, each keyed by its `userKey`. */
+export const USER_RECORDS = C.user;
 const usersOf = (tenant: string) => `users:${tenant}`;
 /** Users the config declared at some boot (members are `scopedKey`s), so a later boot can tell who left it. */
 const CONFIG_USERS = 'config-users';

@@ -6,8 +6,8 @@ import { LocalSignals } from './local-signals.js';
 import { MemoryLog } from './memory-log.js';
 import { emptySnapshot, loadSnapshot, saveSnapshot, encodeScore, decodeScore, type MemorySnapshot } from './snapshot.js';
 import { SortedIndex } from './sorted-index.js';
-import { FenceLostError, LogClosedError, LogMissingError } from './store.js';
-import type { Fence, IndexPage, LogInfo, PutOptions, RecordWithLog, Store, Subscription, Versioned } from './store.js';
+import { FenceLostError, linkedId, LogClosedError, LogMissingError } from './store.js';
+import type { Fence, IndexPage, Linked, LogInfo, PutOptions, RecordLink, RecordWithLog, Store, Subscription, Versioned } from './store.js';
 
 export interface StoreLogger {
   info(msg: string): void;
@@ -80,6 +80,13 @@ export class MemoryStore implements Store {
 
   async get<T>(collection: string, id: string): Promise<Versioned<T> | undefined> {
     return versioned<T>(this.liveRecord(collection, id));
+  }
+
+  // Synchronous from start to end: one snapshot.
+  async getLinked<A, B>(collection: string, id: string, link: RecordLink): Promise<Linked<A, B>> {
+    const record = versioned<A>(this.liveRecord(collection, id));
+    const linked = record && linkedId(record.value, link);
+    return { record, linked: linked === undefined ? undefined : versioned<B>(this.liveRecord(link.collection, linked)) };
   }
 
   async put<T>(collection: string, id: string, value: T, opts: PutOptions = {}): Promise<boolean> {

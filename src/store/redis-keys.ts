@@ -10,7 +10,13 @@ export class RedisKeys {
   constructor(readonly prefix: string) {}
 
   record(collection: string, id: string): string {
-    return `${this.prefix}rec:${collection}:{${id}}`;
+    const [before, after] = this.recordAround(collection);
+    return `${before}${id}${after}`;
+  }
+
+  /** What a record key of `collection` holds before and after the id: for a script that builds the key of an id it read. */
+  recordAround(collection: string): [before: string, after: string] {
+    return [`${this.prefix}rec:${collection}:{`, '}'];
   }
 
   listing(list: string): string {

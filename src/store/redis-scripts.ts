@@ -100,6 +100,23 @@ if ARGV[3] == '' then redis.call('PERSIST', KEYS[1]) else redis.call('PEXPIRE', 
 return 1
 `);
 
+/**
+ * Reads a record and the record it names (see `Store.getLinked`): `v`, `d`
+ * of the first, then, when its value is an object whose ARGV[1] is a string,
+ * `v`, `d` of the record with that id. KEYS: record. ARGV: the field, then
+ * what the linked collection's keys hold before and after the id
+ * (`RedisKeys.recordAround`), so the key built here is the one `get` reads.
+ */
+export const GET_LINKED = new LuaScript(`
+local first = redis.call('HMGET', KEYS[1], 'v', 'd')
+if not first[2] then return first end
+local value = cjson.decode(first[2])
+local id = type(value) == 'table' and value[ARGV[1]]
+if type(id) ~= 'string' then return first end
+local linked = redis.call('HMGET', ARGV[2] .. id .. ARGV[3], 'v', 'd')
+return {first[1], first[2], linked[1], linked[2]}
+`);
+
 /** Extends a lease when `owner` holds it; 1 or 0. KEYS: lease. ARGV: owner, ttl ms. */
 export const RENEW_LEASE = new LuaScript(`
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end

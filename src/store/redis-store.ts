@@ -6,10 +6,10 @@ import { Fanout } from './fanout.js';
 import type { StoreLogger } from './memory-store.js';
 import { ChannelMux } from './redis-channels.js';
 import { offsetOfStreamId, redisScore, RedisKeys, streamIdFrom } from './redis-keys.js';
-import { APPEND, CLOSE_LOG, CREATE_LOG, PUT_RECORD, RELEASE_LEASE, RENEW_LEASE } from './redis-scripts.js';
+import { APPEND, CLOSE_LOG, CREATE_LOG, GET_LINKED, PUT_RECORD, RELEASE_LEASE, RENEW_LEASE } from './redis-scripts.js';
 import { failFastOptions, guardEveryCall } from './redis-outage.js';
 import { FenceLostError, LogClosedError, LogMissingError } from './store.js';
-import type { Fence, IndexPage, LogInfo, PutOptions, RecordWithLog, Store, Subscription, Versioned } from './store.js';
+import type { Fence, IndexPage, Linked, LogInfo, PutOptions, RecordLink, RecordWithLog, Store, Subscription, Versioned } from './store.js';
 
 export interface RedisStoreOptions {
   /** `redis://[user:pass@]host:port[/db]` */
@@ -71,6 +71,12 @@ export class RedisStore implements Store {
 
   async get<T>(collection: string, id: string): Promise<Versioned<T> | undefined> {
     return versioned<T>(await this.cmd.hmget(this.keys.record(collection, id), 'v', 'd'));
+  }
+
+  async getLinked<A, B>(collection: string, id: string, link: RecordLink): Promise<Linked<A, B>> {
+    const args = [link.field, ...this.keys.recordAround(link.collection)];
+    const reply = (await GET_LINKED.run(this.cmd, [this.keys.record(collection, id)], args)) as RecordReply;
+    return { record: versioned<A>(reply.slice(0, 2)), linked: versioned<B>(reply.slice(2)) };
   }
 
   async put<T>(collection: string, id: string, value: T, opts: PutOptions = {}): Promise<boolean> {

@@ -7,8 +7,8 @@ import type { StoreLogger } from './memory-store.js';
 import { DATABASE_FILE, openDatabase, transaction } from './sqlite-database.js';
 import { LocalSignals } from './local-signals.js';
 import { prepareStatements, type Statements } from './sqlite-statements.js';
-import { FenceLostError, LogClosedError, LogMissingError, StoreUnavailableError } from './store.js';
-import type { Fence, IndexPage, LogInfo, PutOptions, RecordWithLog, Store, Subscription, Versioned } from './store.js';
+import { FenceLostError, linkedId, LogClosedError, LogMissingError, StoreUnavailableError } from './store.js';
+import type { Fence, IndexPage, Linked, LogInfo, PutOptions, RecordLink, RecordWithLog, Store, Subscription, Versioned } from './store.js';
 
 export interface SqliteStoreOptions {
   /** Where `switchboard.db` lives; created when missing. */
@@ -77,6 +77,14 @@ export class SqliteStore implements Store {
 
   async get<T>(collection: string, id: string): Promise<Versioned<T> | undefined> {
     return this.liveRecord<T>(collection, id, Date.now());
+  }
+
+  // Two synchronous reads at one `now`: nothing can write in between.
+  async getLinked<A, B>(collection: string, id: string, link: RecordLink): Promise<Linked<A, B>> {
+    const now = Date.now();
+    const record = this.liveRecord<A>(collection, id, now);
+    const linked = record && linkedId(record.value, link);
+    return { record, linked: linked === undefined ? undefined : this.liveRecord<B>(link.collection, linked, now) };
   }
 
   async put<T>(collection: string, id: string, value: T, opts: PutOptions = {}): Promise<boolean> {

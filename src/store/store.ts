@@ -1,7 +1,7 @@
 import type { EventInput, TaskEvent } from '../engine/events.js';
 
 /**
- * The storage contract. `MemoryStore` and `RedisStore` implement it and both
+ * The storage contract. `SqliteStore`, `MemoryStore` and `RedisStore` implement it and all
  * pass the one conformance suite in `test/store/`. The engine talks only to
  * this interface, never to a concrete store.
  *
@@ -20,6 +20,16 @@ export interface Store {
   // ---- records -----------------------------------------------------------
   /** Reads a record. `undefined` when absent or expired. */
   get<T>(collection: string, id: string): Promise<Versioned<T> | undefined>;
+  /**
+   * A record and the record it names, read together and, on Redis, in one
+   * round trip (a Lua script): `linked` is the record of `link.collection`
+   * whose id is the string in the first record's `link.field` (an own
+   * property of an object value). `linked` is `undefined` when the first
+   * record is absent, its value has no such string, or the named record is
+   * absent; each reads as `get` would read it. The second key is found
+   * inside the script, so on Redis Cluster both records must share a slot.
+   */
+  getLinked<A, B>(collection: string, id: string, link: RecordLink): Promise<Linked<A, B>>;
   /**
    * Writes a record. With `ifVersion`, writes only when the stored version
    * equals it (0 = "must not exist") and returns false otherwise: the basis of
@@ -129,6 +139,24 @@ export interface LogInfo {
   first: number;
   /** True once `closeLog` ran: nothing more is ever appended. */
   closed: boolean;
+}
+
+/** Where a record names another: `field` of its value holds an id in `collection`. */
+export interface RecordLink {
+  collection: string;
+  field: string;
+}
+
+export interface Linked<A, B> {
+  record?: Versioned<A>;
+  linked?: Versioned<B>;
+}
+
+/** The id a record's value names through `link` (see `getLinked`), for the stores that follow it in code. */
+export function linkedId(value: unknown, link: RecordLink): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.hasOwn(value, link.field)) return undefined;
+  const id = (value as Record<string, unknown>)[link.field];
+  return typeof id === 'string' ? id : undefined;
 }
 
 export interface RecordWithLog<T> {

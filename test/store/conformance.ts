@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { logTests, subscriptionTests } from './conformance-logs.js';
+import { linkedRecordTests } from './conformance-linked.js';
 import { recordWithLogTests } from './conformance-record-log.js';
 import { hear, sleep, useStores, type MakeStore, type StoreContext } from './helpers.js';
 
@@ -12,6 +13,7 @@ export function storeConformance(name: string, makeStore: MakeStore): void {
   describe(`Store conformance: ${name}`, () => {
     const ctx = useStores(makeStore);
     recordTests(ctx);
+    linkedRecordTests(ctx);
     listingTests(ctx);
     logTests(ctx);
     recordWithLogTests(ctx);

@@ -63,6 +63,7 @@ describe('RedisStore when Redis does not answer', () => {
       await store.createLog('log');
       const calls: Record<string, () => Promise<unknown>> = {
         get: () => store.get('c', 'a'),
+        getLinked: () => store.getLinked('c', 'a', { collection: 'c', field: 'f' }),
         put: () => store.put('c', 'a', 1),
         delete: () => store.delete('c', 'a'),
         expire: () => store.expire('c', 'a', 10),
