@@ -1,5 +1,5 @@
 import type Koa from 'koa';
-import type { Mount } from './mount.js';
+import { baseOf, longestBaseFirst, type Mount } from './mount.js';
 
 /** A mounted dialect's routes as one middleware (its router's `routes()`), which passes on what it does not match. */
 export interface MountedRoutes {
@@ -16,11 +16,11 @@ export interface MountedRoutes {
  * (`/api/v1/...`) never walks Sage's hundred `/api/...` routes.
  */
 export function dispatchByPrefix(all: MountedRoutes[]): Koa.Middleware {
-  const baseOf = (m: MountedRoutes) => m.mount.prefix + m.mount.table.base;
-  const longestFirst = [...all].sort((a, b) => baseOf(b).length - baseOf(a).length);
-  const chains = new Map<MountedRoutes, Koa.Middleware[]>(all.map((m) => [m, [m.routes, ...all.filter((o) => o !== m).map((o) => o.routes)]]));
+  const longestFirst = longestBaseFirst(all.map((m) => m.mount));
+  const chains = new Map<Mount, Koa.Middleware[]>(all.map((m) => [m.mount, [m.routes, ...all.filter((o) => o !== m).map((o) => o.routes)]]));
   const inOrder = all.map((m) => m.routes);
   return (ctx, next) => {
+    // Case-sensitive, as the routes match: a wrong-case path tries every mount and gets its 404 from the fallback.
     const owner = longestFirst.find((m) => ctx.path.startsWith(baseOf(m)));
     return runInTurn(owner ? chains.get(owner)! : inOrder, 0, ctx, next);
   };

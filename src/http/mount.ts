@@ -135,9 +135,15 @@ function errorBoundary(dialect: Dialect, logger: Logger): Koa.Middleware {
  */
 export function ownerOf(mounts: Mount[], path: string): Mount | undefined {
   const lower = path.toLowerCase();
-  return mounts
-    .filter((m) => lower.startsWith((m.prefix + m.table.base).toLowerCase()))
-    .sort((a, b) => (b.prefix + b.table.base).length - (a.prefix + a.table.base).length)[0];
+  return longestBaseFirst(mounts).find((m) => lower.startsWith(baseOf(m).toLowerCase()));
+}
+
+/** Where a mount's routes start: its prefix and its table's base (`/api` + `/v3/openapi`). */
+export const baseOf = (mount: Mount): string => mount.prefix + mount.table.base;
+
+/** The mounts, the one with the longest base first: the first whose base a path starts with owns it. */
+export function longestBaseFirst<M extends Mount>(mounts: readonly M[]): M[] {
+  return [...mounts].sort((a, b) => baseOf(b).length - baseOf(a).length);
 }
 
 /** A 404 in the shape of the dialect the path belongs to (`ownerOf`); plain JSON for any other path. */

@@ -5,7 +5,8 @@ import { decodeEvent, encodeEventInput } from './event-codec.js';
 import { Fanout } from './fanout.js';
 import type { StoreLogger } from './memory-store.js';
 import { ChannelMux } from './redis-channels.js';
-import { offsetOfStreamId, redisScore, RedisKeys, streamIdFrom } from './redis-keys.js';
+import { redisScore, RedisKeys, streamIdFrom } from './redis-keys.js';
+import { eventsOf, logInfoOf, results, versioned, type LogInfoReplies, type RecordReply, type StreamEntry } from './redis-replies.js';
 import { APPEND, CLOSE_LOG, CREATE_LOG, GET_LINKED, PUT_RECORD, RELEASE_LEASE, RENEW_LEASE } from './redis-scripts.js';
 import { failFastOptions, guardEveryCall } from './redis-outage.js';
 import { FenceLostError, LogClosedError, LogMissingError } from './store.js';
@@ -25,7 +26,6 @@ export interface RedisStoreOptions {
 const PING_TIMEOUT_MS = 5_000;
 const DEFAULT_COMMAND_TIMEOUT_MS = 3_000;
 
-type StreamEntry = [id: string, fields: string[]];
 
 /**
  * The durable, shared store. Each instance holds exactly two connections
@@ -328,37 +328,8 @@ export class RedisStore implements Store {
   }
 }
 
-type RecordReply = Array<string | null>;
-type LogInfoReplies = [meta: Array<string | null>, oldest: StreamEntry[]];
-
-function versioned<T>([version, json]: RecordReply): Versioned<T> | undefined {
-  if (json === null || json === undefined) return undefined;
-  return { value: JSON.parse(json) as T, version: Number(version) };
-}
-
-/** The log's info from its meta hash and oldest entry; `undefined` when the log does not exist. */
-function logInfoOf([epoch, nextText, closed]: LogInfoReplies[0], oldest: StreamEntry[]): LogInfo | undefined {
-  if (!epoch) return undefined;
-  const next = Number(nextText);
-  const firstId = oldest[0]?.[0];
-  return { epoch, next, first: firstId === undefined ? next : offsetOfStreamId(firstId), closed: closed !== null && closed !== undefined };
-}
-
-function eventsOf(entries: StreamEntry[]): TaskEvent[] {
-  return entries.map(([, fields]) => decodeEvent(fields[1] ?? 'null'));
-}
-
 function leaseMs(ttlMs: number): number {
   return Math.max(1, Math.ceil(ttlMs));
-}
-
-/** The replies of a MULTI, throwing the first failed command's error. */
-function results(replies: Array<[Error | null, unknown]> | null): unknown[] {
-  if (!replies) throw new Error('redis transaction was aborted');
-  return replies.map(([error, value]) => {
-    if (error) throw error;
-    return value;
-  });
 }
 
 async function quit(conn: Redis): Promise<void> {

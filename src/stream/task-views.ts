@@ -74,7 +74,7 @@ export class TaskViews<F, S extends ViewFold<F>, R> {
    * found") and its view caught up with the log as it stands: one store read
    * when the view is current.
    */
-  async current(principal: Principal, taskId: string): Promise<{ task: Task; view: RenderedView<F, S, R> }> {
+  async current(principal: Principal, taskId: string): Promise<{ task: Task; view: RenderedView<F, S, R>; logClosed: boolean }> {
     const { readBatch } = this.options;
     for (;;) {
       let entry = this.entries.get(taskId);
@@ -97,7 +97,8 @@ export class TaskViews<F, S extends ViewFold<F>, R> {
       this.grow(entry, page.events);
       if (page.events.length < readBatch) {
         this.touch(taskId, entry);
-        return { task: page.task, view: entry.view };
+        // A closed log (or one gone before its record) will not grow: what the view holds is all there is.
+        return { task: page.task, view: entry.view, logClosed: page.closed };
       }
     }
   }

@@ -65,10 +65,11 @@ export function v1Views(views: ViewRegistry): V1Views {
  * beyond the events the task has is a 400 that says how many there are.
  */
 export async function pollTask(views: V1Views, principal: Principal, taskId: string, from: number): Promise<TaskPollData> {
-  const { task, view } = await views.current(principal, taskId);
+  const { task, view, logClosed } = await views.current(principal, taskId);
   if (from > view.size) throw invalid(`from 超出范围: 该任务目前共有 ${view.size} 个事件`, { field: 'from', size: view.size });
   const events = view.frames.slice(from, from + POLL_PAGE);
-  const ended = from + events.length === view.size && view.finished && isFinal(task);
+  // A log gone before its record (expired) never shows `task.finished`: the record's end is the answer then.
+  const ended = from + events.length === view.size && (view.finished || logClosed) && isFinal(task);
   return {
     task_id: task.id,
     status: ended ? STATUS[task.state] : 'running',
