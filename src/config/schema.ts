@@ -1,5 +1,6 @@
 import { agentsV1OptionsSchema } from '../dialects/agents-v1/options.js';
 import { bitAgentOptionsSchema } from '../dialects/bitagent/options.js';
+import { openBeeOptionsSchema } from '../dialects/openbee/options.js';
 
 /**
  * The one JSON Schema of the configuration file. Unknown keys are refused
@@ -90,6 +91,8 @@ export const configSchema = closed(
         file_retention_seconds: { type: 'integer', minimum: 0, default: 30 * 24 * 3600 },
         idempotency_ttl_seconds: { type: 'integer', minimum: 1, default: 24 * 3600 },
         lease_ms: { type: 'integer', minimum: 300, default: 15_000 },
+        // Folders a client may name as an agent's work folder (`<data_dir>/workers` always is one).
+        work_dir_roots: { ...strList },
       },
       [],
       { default: {} },
@@ -110,7 +113,7 @@ export const configSchema = closed(
         sage: dialect(''),
         bitagent: dialect('/api', bitAgentOptionsSchema),
         'agents-v1': dialect('', agentsV1OptionsSchema),
-        openbee: dialect('/openbee'),
+        openbee: dialect('/openbee', openBeeOptionsSchema),
       },
       [],
       { default: {} },

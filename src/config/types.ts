@@ -46,6 +46,17 @@ export interface AgentsV1Config extends DialectConfig {
   default_agent?: string;
 }
 
+export interface OpenBeeConfig extends DialectConfig {
+  /** The tenant OpenBee logins are looked up in; the first bootstrap tenant when unset. */
+  tenant?: string;
+  /** The worker of a local session created without one; the tenant's first agent when unset. */
+  default_agent?: string;
+  access_token_ttl_seconds: number;
+  refresh_token_ttl_seconds: number;
+  /** Login attempts allowed per client address and minute (429 beyond). */
+  login_attempts_per_minute: number;
+}
+
 export interface TenantSeed {
   code: string;
   name: string;
@@ -137,6 +148,8 @@ export interface Config {
     idempotency_ttl_seconds: number;
     /** A runner renews its lease at a third of this; a task whose lease lapses is failed. */
     lease_ms: number;
+    /** Folders a client may name as an agent's work folder, beside `<data_dir>/workers`. */
+    work_dir_roots: string[];
   };
   /** Per-user bounds; each refusal is the dialect's 429. */
   limits: {
@@ -149,7 +162,7 @@ export interface Config {
   };
   models: ModelConfig[];
   default_model: string;
-  dialects: { sage: DialectConfig; bitagent: BitAgentConfig; 'agents-v1': AgentsV1Config; openbee: DialectConfig };
+  dialects: { sage: DialectConfig; bitagent: BitAgentConfig; 'agents-v1': AgentsV1Config; openbee: OpenBeeConfig };
   auth: {
     jwt_secret?: string;
     /** A login session unused this long ends (sliding). */

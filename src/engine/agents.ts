@@ -1,4 +1,5 @@
 import type { IndexPage, Store } from '../store/store.js';
+import type { WorkDirs } from './work-dirs.js';
 import { conflict, forbidden, invalid, notFound, quote } from './errors.js';
 import { newId } from './ids.js';
 import { updateRecord } from './record-update.js';
@@ -45,6 +46,7 @@ export class Agents {
   constructor(
     private readonly store: Store,
     private readonly users: Users,
+    private readonly workDirs?: WorkDirs,
   ) {}
 
   /**
@@ -164,8 +166,10 @@ export class Agents {
     }
     const admin = await this.isAdmin(actor);
     if (input.workDir !== undefined) {
-      if (!admin) throw forbidden('only an administrator may set an agent\'s work folder');
       fields.workDir = checkText(input.workDir, 'workDir', 4096);
+      if (!admin && !(await this.workDirs?.contains(fields.workDir))) {
+        throw forbidden('only an administrator may set an agent\'s work folder outside the allowed roots');
+      }
     }
     if (input.owner !== undefined && input.owner !== actor.userId) {
       if (!admin) throw forbidden('only an administrator may give an agent another owner');

@@ -23,6 +23,8 @@ import { allMembers } from './users.js';
 
 const refOf = (p: Owner, conversationId: string): ConversationRef => ({ tenant: p.tenant, userId: p.userId, conversationId });
 const recordKey = (p: Owner, conversationId: string) => conversationKey(refOf(p, conversationId));
+/** Where each appended message is announced (its position), for streams that follow a conversation. */
+const messageSignal = (ref: ConversationRef) => `conversation-messages:${conversationKey(ref)}`;
 const filed = (c: Conversation): FiledConversation => ({ tenant: c.tenant, userId: c.userId, conversationId: c.id, agentId: c.agentId });
 /** The owner as the services a conversation's removal is handed to see it: they scope by tenant and user alone. */
 const systemOwner = (o: Owner): Principal => ({ tenant: o.tenant, userId: o.userId, username: o.userId, admin: false, via: 'system' });
@@ -267,7 +269,18 @@ export class Conversations {
       for (const { list } of lists) await this.store.indexRemove(list, conversationId);
       throw notFound('conversation', conversationId);
     }
+    // The message is stored: a lost announcement only delays followers until they read again.
+    await this.store.publish(messageSignal(ref), String(seq)).catch(() => undefined);
     return message;
+  }
+
+  /**
+   * Calls `onMessage` with the position of every message appended to the
+   * conversation from now on, by any instance (the caller must have read
+   * access; check with `get` first). Returns a function that stops it.
+   */
+  watch(principal: Principal, conversationId: string, onMessage: (seq: number) => void): () => void {
+    return this.store.listen(messageSignal(refOf(principal, conversationId)), (message) => onMessage(Number(message)));
   }
 
   /** Messages in order, from position `from`. */

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IndexPage, RecordLink, Store } from '../store/store.js';
+import type { WorkDirs } from './work-dirs.js';
 import { Agents, type AgentPatch, type NewAgent } from './agents.js';
 import { unauthenticated } from './errors.js';
 import type { Agent, Credential, Principal, Tenant, User } from './records.js';
@@ -44,9 +45,13 @@ export class Directory {
   private readonly dataRemovers: RemoveUserData[] = [];
   private readonly proofListeners = new Set<() => void>();
 
-  constructor(private readonly store: Store) {
+  /** With `workDirs`, any user may give an agent a work folder inside its roots (else only admins may set one). */
+  constructor(
+    private readonly store: Store,
+    workDirs?: WorkDirs,
+  ) {
     this.users = new Users(store, () => this.proofChanged());
-    this.agents = new Agents(store, this.users);
+    this.agents = new Agents(store, this.users, workDirs);
   }
 
   /**

@@ -2,16 +2,19 @@ import type { Config, ModelConfig } from '../config/types.js';
 import type { Executor, Tool } from '../executors/executor.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
+import { AttemptLimit } from './attempt-limit.js';
 import { BootstrapKeeper } from './bootstrap-keeper.js';
 import { Conversations } from './conversations.js';
 import { Directory } from './directory.js';
 import { INSTANCE_ID } from './ids.js';
 import { LoginThrottle } from './login-throttle.js';
+import { MediaLinks } from './media-links.js';
 import { Reaper } from './reaper.js';
 import { RefreshTokens } from './refresh-tokens.js';
 import { TaskRunner } from './runner.js';
 import { Sessions } from './sessions.js';
 import { Tasks } from './tasks.js';
+import { WorkDirs } from './work-dirs.js';
 import { Workspace } from './workspace.js';
 
 export interface EngineDeps {
@@ -35,9 +38,12 @@ export class Engine {
   readonly runner: TaskRunner;
   readonly reaper: Reaper;
   readonly workspace: Workspace;
+  readonly mediaLinks: MediaLinks;
   readonly sessions: Sessions;
   readonly refreshTokens: RefreshTokens;
   readonly loginThrottle: LoginThrottle;
+  readonly attempts: AttemptLimit;
+  readonly workDirs: WorkDirs;
   // Private: dialects go through the services above and their typed reads, never to the store.
   private readonly store: Store;
   private readonly config: Config;
@@ -47,9 +53,11 @@ export class Engine {
     const instanceId = deps.instanceId ?? INSTANCE_ID;
     this.store = deps.store;
     this.config = deps.config;
-    this.directory = new Directory(deps.store);
+    this.workDirs = new WorkDirs(deps.config);
+    this.directory = new Directory(deps.store, this.workDirs);
     this.conversations = new Conversations(deps.store, this.directory, deps.config.engine.conversation_retention_seconds);
     this.workspace = new Workspace(deps.store, deps.config, this.directory);
+    this.mediaLinks = new MediaLinks(deps.store, deps.config, this.conversations, this.workspace);
     this.runner = new TaskRunner({ ...deps, instanceId, directory: this.directory, conversations: this.conversations, workspace: this.workspace });
     this.tasks = new Tasks(deps.store, deps.config, this.directory, this.conversations, this.runner, instanceId);
     this.reaper = new Reaper(deps.store, deps.config, deps.logger, this.conversations);
@@ -61,6 +69,7 @@ export class Engine {
       account: { failures: auth.login_failures_per_account, windowSeconds: window },
       address: { failures: auth.login_failures_per_address, windowSeconds: window },
     });
+    this.attempts = new AttemptLimit(deps.store);
     // A removed user, or a changed password, ends every login at once.
     this.directory.onLoginsEnd((tenant, userId) => this.sessions.revokeAllOf(tenant, userId));
     this.directory.onLoginsEnd((tenant, userId) => this.refreshTokens.revokeAllOf(tenant, userId));

@@ -1,7 +1,7 @@
 import type { Store } from '../store/store.js';
 import { EngineError } from './errors.js';
 import { sha256 } from './secrets.js';
-import { secondsUntil } from './login-secrets.js';
+import { WindowCounters } from './window-counters.js';
 
 /** Record collection this module owns. */
 const C = { counter: 'login_failures' } as const;
@@ -26,15 +26,6 @@ const DEFAULTS = {
 
 type Scope = 'account' | 'address';
 
-/** Failures counted since `windowStart`; the window is fixed from the first failure. */
-interface Counter {
-  count: number;
-  windowStart: number;
-}
-
-/** Read-modify-write attempts before giving up: far more than instances contend for one counter. */
-const MAX_ATTEMPTS = 200;
-
 /**
  * Throttles password logins per client address and per account. Counters
  * live in the store, so every gateway instance sees the same ones, and are
@@ -51,11 +42,10 @@ const MAX_ATTEMPTS = 200;
  */
 export class LoginThrottle {
   private readonly budgets: Record<Scope, ThrottleBudget>;
+  private readonly counters: WindowCounters;
 
-  constructor(
-    private readonly store: Store,
-    options: LoginThrottleOptions = {},
-  ) {
+  constructor(store: Store, options: LoginThrottleOptions = {}) {
+    this.counters = new WindowCounters(store, C.counter);
     this.budgets = {
       account: { ...DEFAULTS.account, ...options.account },
       address: { ...DEFAULTS.address, ...options.address },
@@ -78,32 +68,19 @@ export class LoginThrottle {
 
   /** A successful login: the account starts from a clean slate. */
   async succeed(_address: string, account: string): Promise<void> {
-    await this.store.delete(C.counter, counterId('account', account));
+    await this.counters.clear(counterId('account', account));
   }
 
   /** Seconds until `key` may try again; 0 when it may now. */
   private async wait(scope: Scope, key: string, now: number): Promise<number> {
-    const counter = (await this.store.get<Counter>(C.counter, counterId(scope, key)))?.value;
     const { failures, windowSeconds } = this.budgets[scope];
-    const windowEnd = counter ? counter.windowStart + windowSeconds * 1000 : now;
-    if (!counter || counter.count < failures || now >= windowEnd) return 0;
-    return Math.ceil((windowEnd - now) / 1000);
+    const counter = await this.counters.read(counterId(scope, key), windowSeconds * 1000, now);
+    if (!counter || counter.count < failures) return 0;
+    return Math.ceil((counter.windowStart + windowSeconds * 1000 - now) / 1000);
   }
 
   private async bump(scope: Scope, key: string, now: number): Promise<void> {
-    const id = counterId(scope, key);
-    const windowMs = this.budgets[scope].windowSeconds * 1000;
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const current = await this.store.get<Counter>(C.counter, id);
-      const live = current && now < current.value.windowStart + windowMs ? current.value : undefined;
-      const next: Counter = live ? { count: live.count + 1, windowStart: live.windowStart } : { count: 1, windowStart: now };
-      const written = await this.store.put(C.counter, id, next, {
-        ifVersion: current?.version ?? 0,
-        ttlSeconds: secondsUntil(next.windowStart + windowMs, now),
-      });
-      if (written) return;
-    }
-    throw new Error(`too much contention counting login failures (${scope})`);
+    await this.counters.bump(counterId(scope, key), this.budgets[scope].windowSeconds * 1000, now);
   }
 }
 

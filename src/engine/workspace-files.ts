@@ -119,6 +119,27 @@ export class WorkspaceFiles {
     await rm(userDir(this.dataDir, tenant, userId), { recursive: true, force: true });
   }
 
+  /**
+   * Removes a folder of an area with everything in it, and the records of
+   * the uploads it held (a conversation's attachments, when it is deleted).
+   * Goes through the owner's listing: one pass over their uploads.
+   */
+  async removeFolder(tenant: string, userId: string, area: string, dir: string): Promise<void> {
+    const root = join(userDir(this.dataDir, tenant, userId), area);
+    const folder = join(root, dir);
+    assertInside(root, folder);
+    if (folder === root) throw new Error('removeFolder needs a folder inside the area');
+    for (const member of await allMembers(this.store, filesOf(tenant, userId))) {
+      const filed = filedOf(member);
+      if (!filed || filed.area !== area || !filed.path.startsWith(`${dir}/`)) continue;
+      await this.store.delete(FILE, filed.id);
+      await this.store.delete(FILE_AT, pathKey(filed));
+      await this.store.indexRemove(FILES_EXPIRING, member);
+      await this.store.indexRemove(filesOf(tenant, userId), member);
+    }
+    await rm(folder, { recursive: true, force: true });
+  }
+
   /** The upload's file, and then each folder above it inside its area that is left empty. */
   private async removeBytes(f: FiledFile): Promise<void> {
     const root = join(userDir(this.dataDir, f.tenant, f.userId), f.area);

@@ -54,6 +54,11 @@ export class Workspace {
     directory.onUserRemoved((tenant, userId) => this.files.removeAllOf(tenant, userId));
   }
 
+  /** Removes a folder of an area (never the area itself) with its files and their records. */
+  removeFolder(owner: Pick<Principal, 'tenant' | 'userId'>, dir: string, area = DEFAULT_AREA): Promise<void> {
+    return this.files.removeFolder(owner.tenant, owner.userId, area, dir);
+  }
+
   /** The root folder of a user's area (created on demand). */
   async root(principal: Principal, area = DEFAULT_AREA): Promise<string> {
     const dir = join(userDir(this.dataDir, principal.tenant, principal.userId), area);

@@ -2,7 +2,7 @@ import type { Config } from '../../config/types.js';
 import type { Engine } from '../../engine/engine.js';
 import { createConversation } from './conversation-ids.js';
 import { defaultAgent } from './default-agent.js';
-import type { AuthedHandler } from './guard.js';
+import type { AuthedHandler } from '../../http/as-user.js';
 
 /**
  * `POST /conversations`: a new, empty conversation with this API's agent. It

@@ -1,7 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
-import type { File } from 'formidable';
 import type { Engine } from '../../engine/engine.js';
 import type { FileEntry } from '../../engine/records.js';
 import { Workspace } from '../../engine/workspace.js';
@@ -10,7 +9,8 @@ import { attachmentHeader, zipStream } from '../../http/attachment.js';
 import { clip } from '../../engine/errors.js';
 import { v1Error } from './errors.js';
 import { queryParam } from '../../http/request-params.js';
-import type { AuthedHandler } from './guard.js';
+import type { AuthedHandler } from '../../http/as-user.js';
+import { singleFile } from '../../http/uploaded-file.js';
 import { UPLOAD_AREA, uploadPath } from './upload-paths.js';
 
 /**
@@ -31,7 +31,7 @@ interface ListItem {
 /** `POST /files/upload` (multipart: `file`, optional `filename` and `dir`). */
 export function fileUpload(engine: Engine): AuthedHandler {
   return async (ctx, principal) => {
-    const file = singleFile(ctx.request.files?.file);
+    const file = singleFile(ctx.request.files?.file, (problem) => v1Error('invalid_argument', problem === 'missing' ? '未找到文件' : '一次只能上传一个文件'));
     const fields = (typeof ctx.request.body === 'object' && ctx.request.body !== null ? ctx.request.body : {}) as Record<string, unknown>;
     const filename = checkedName(field(fields, 'filename') || file.originalFilename || '');
     const dir = uploadPath(field(fields, 'dir'));
@@ -101,13 +101,6 @@ export function fileDownload(engine: Engine): AuthedHandler {
 
 function listItem(entry: FileEntry): ListItem {
   return { name: entry.name, is_dir: entry.isDir, size: entry.size, modified_at: entry.modifiedAt / 1000, path: entry.path };
-}
-
-function singleFile(value: File | File[] | undefined): File {
-  const files = value === undefined ? [] : Array.isArray(value) ? value : [value];
-  if (files.length === 0) throw v1Error('invalid_argument', '未找到文件');
-  if (files.length > 1) throw v1Error('invalid_argument', '一次只能上传一个文件');
-  return files[0]!;
 }
 
 /** A multipart text field as one string ('' when absent). */

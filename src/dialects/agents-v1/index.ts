@@ -4,7 +4,7 @@ import { conversationCreate } from './conversation-handlers.js';
 import { agentsV1Envelope } from './envelope.js';
 import { renderAgentsV1Error } from './errors.js';
 import { fileDownload, fileList, fileUpload } from './file-handlers.js';
-import { asUser } from './guard.js';
+import { asUser } from '../../http/as-user.js';
 import { messageSend } from './message-handlers.js';
 import { taskCancel, taskPoll } from './task-handlers.js';
 import { v1Views } from './task-poll.js';

@@ -4,7 +4,7 @@ import type { Conversation, Principal } from '../../engine/records.js';
 import { routeOf } from '../../http/dialect.js';
 import { createConversation } from './conversation-ids.js';
 import { defaultAgent } from './default-agent.js';
-import type { AuthedHandler } from './guard.js';
+import type { AuthedHandler } from '../../http/as-user.js';
 import { loadImages } from './message-images.js';
 import { parseSendMessage } from './send-message-request.js';
 

@@ -2,21 +2,9 @@ import { extname } from 'node:path';
 import type { Engine } from '../../engine/engine.js';
 import { EngineError, clip } from '../../engine/errors.js';
 import type { FileRef, Principal } from '../../engine/records.js';
+import { IMAGE_TYPES, MAX_IMAGE_BYTES, MAX_IMAGES_BYTES } from '../model-images.js';
 import { v1Error } from './errors.js';
 import { UPLOAD_AREA, uploadPath } from './upload-paths.js';
-
-/** Image types a model accepts, by file extension (the workspace keeps no trusted type). */
-const IMAGE_TYPES: Record<string, string> = {
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-};
-
-/** Largest single image, and all images of one message together (what one model request carries). */
-export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
-export const MAX_IMAGES_BYTES = 20 * 1024 * 1024;
 
 /**
  * Checks a message's `images` (paths in the caller's upload folder) and

@@ -1,6 +1,6 @@
 import type { Engine } from '../../engine/engine.js';
 import { parseOffset } from '../../stream/offsets.js';
-import type { AuthedHandler } from './guard.js';
+import type { AuthedHandler } from '../../http/as-user.js';
 import { pathParam } from '../../http/request-params.js';
 import { pollTask, type V1Views } from './task-poll.js';
 

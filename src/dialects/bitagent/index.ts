@@ -1,5 +1,4 @@
-import { EngineError } from '../../engine/errors.js';
-import { bearerToken } from '../../http/credentials.js';
+import { userTokenScheme } from '../../http/user-jwts.js';
 import type { DialectFactory } from '../../http/dialect.js';
 import { formatSse } from '../../stream/sse.js';
 import { basicHandlers } from './basic-handlers.js';
@@ -21,15 +20,7 @@ import { UserTokens } from './user-tokens.js';
 export const createBitAgentDialect: DialectFactory = ({ engine, config, logger, streams, views, credentials }) => {
   const options = config.dialects.bitagent;
   const tokens = new UserTokens(engine, options.token_ttl_seconds);
-  credentials.register('bitagent_token', {
-    label: 'access token',
-    read: (request, places) => bearerToken(request, places),
-    verify: async (token) => {
-      const checked = await tokens.check(token);
-      if (checked.kind === 'refused') throw new EngineError('unauthenticated', checked.reason, { reason: 'refused' });
-      return checked.kind === 'valid' ? { kind: 'user', principal: checked.principal } : undefined;
-    },
-  });
+  credentials.register('bitagent_token', userTokenScheme((token) => tokens.check(token)));
   const c: BitAgentContext = { engine, config, options, logger, streams, tokens, views: bitAgentViews(views) };
   return {
     name: 'bitagent',

@@ -9,9 +9,12 @@ const NOT_FOUND: Record<string, string> = {
   conversation: 'session not found',
 };
 
-/** `{"error": "<message>"}` with the HTTP status; unexpected errors stay generic. */
+/** `{"error": "<message>"}` with the HTTP status; unexpected errors stay generic. A 429 says when to retry. */
 export function renderOpenBeeError(error: EngineError): ErrorReply {
-  return { status: error.status, body: { error: messageOf(error) } };
+  const reply: ErrorReply = { status: error.status, body: { error: messageOf(error) } };
+  const retryAfter = error.detail.retryAfterSeconds;
+  if (typeof retryAfter === 'number') reply.headers = { 'Retry-After': String(retryAfter) };
+  return reply;
 }
 
 function messageOf(error: EngineError): string {
