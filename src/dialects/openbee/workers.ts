@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type Koa from 'koa';
 import { invalid } from '../../engine/errors.js';
+import { BUILT_IN_TOOL_NAMES } from '../../executors/tools.js';
 import type { Agent, Principal } from '../../engine/records.js';
 import { asUser } from '../../http/as-user.js';
 import type { Handler } from '../../http/dialect.js';
@@ -25,7 +26,7 @@ export interface Worker {
 /**
  * Workers are the user's agents (the same ones Sage lists and bit-Agent
  * offers as abilities). A new worker gets a work folder of its own under
- * `<data_dir>/workers`; a client-named one must lie inside an allowed root
+ * `<data_dir>/workers` and every built-in tool; a client-named one must lie inside an allowed root
  * (`engine.work_dir_roots`), for admins too, since this API lets any user
  * name one. `delete_work_dir=true` removes the folder only inside a root.
  */
@@ -79,7 +80,9 @@ export function workerHandlers(c: OpenBeeContext): Record<string, Handler> {
       const id = randomUUID();
       const dir = workDir ?? workDirs.defaultFor(principal.tenant, id);
       if (!workDir) await workDirs.ensure(dir);
-      const agent = await directory.createAgent(principal, { id, name, description, systemPrompt, workDir: dir });
+      // A worker is a tool-using agent (the original runs a coding agent): it gets every built-in tool.
+      const tools = [...BUILT_IN_TOOL_NAMES];
+      const agent = await directory.createAgent(principal, { id, name, description, systemPrompt, workDir: dir, tools });
       return view(principal, agent);
     }),
     workerList: asUser(async (_ctx, principal) => {
