@@ -137,8 +137,15 @@ function matchOperators(ops: Record<string, Matcher>, actual: unknown, path: str
   for (const [op, arg] of Object.entries(ops)) {
     failures.push(...applyOperator(op as Operator, arg, ops, actual, path, vars));
   }
-  if (failures.length === 0 && typeof ops.$capture === 'string') vars[ops.$capture] = actual;
+  if (failures.length === 0 && typeof ops.$capture === 'string') vars[ops.$capture] = captured(ops, actual, vars);
   return failures;
+}
+
+/** What `$capture` stores: the value, or beside a `$regex` with a group, the first group's text (a file name out of a path). */
+function captured(ops: Record<string, Matcher>, actual: unknown, vars: Vars): unknown {
+  if (typeof ops.$regex !== 'string' || typeof actual !== 'string') return actual;
+  const groups = new RegExp(interpolateRegex(ops.$regex, vars)).exec(actual);
+  return groups && groups.length > 1 ? groups[1] : actual;
 }
 
 function applyOperator(op: Operator, arg: Matcher, ops: Record<string, Matcher>, actual: unknown, path: string, vars: Vars): Failure[] {

@@ -103,6 +103,16 @@ describe('operators', () => {
     expect(untouched).toEqual({});
   });
 
+  it('$capture beside a $regex with a group stores the group; without a group, the whole value', () => {
+    const vars: Vars = {};
+    const path = '/data/local-uploads/s1/ab12_cat.png';
+    expect(check({ a: { $capture: 'file', $regex: '/([^/]+)$' }, b: { $capture: 'whole', $regex: '^/data/' } }, { a: path, b: path }, vars)).toEqual([]);
+    expect(vars).toEqual({ file: 'ab12_cat.png', whole: path });
+    const untouched: Vars = {};
+    expect(check({ $capture: 'file', $regex: '/([^/]+)\\.jpg$' }, path, untouched)).toHaveLength(1);
+    expect(untouched).toEqual({});
+  });
+
   it('${name} compares with the variable, keeping its original type', () => {
     const vars: Vars = { n: 4, id: 'x1', obj: { a: [1] } };
     expect(check({ n: '${n}', id: '${id}', obj: '${obj}' }, { n: 4, id: 'x1', obj: { a: [1] } }, vars)).toEqual([]);
