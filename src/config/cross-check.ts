@@ -74,13 +74,16 @@ export function crossCheck(config: Config): string[] {
     clientIds.add(client.client_id);
   });
 
-  const { tenant: openBeeTenant } = config.dialects.openbee;
-  if (openBeeTenant !== undefined) checkTenant('dialects.openbee', openBeeTenant);
+  for (const name of ['openbee', 'sage'] as const) {
+    const { tenant } = config.dialects[name];
+    if (tenant !== undefined) checkTenant(`dialects.${name}`, tenant);
+  }
 
   const agentRefs: [string, string | undefined][] = [
     ['dialects.bitagent.session_agent', config.dialects.bitagent.session_agent],
     ['dialects.agents-v1.default_agent', config.dialects['agents-v1'].default_agent],
     ['dialects.openbee.default_agent', config.dialects.openbee.default_agent],
+    ['dialects.sage.default_agent', config.dialects.sage.default_agent],
   ];
   for (const [path, id] of agentRefs) {
     if (id !== undefined && !agentIds.has(id)) problems.push(`${path}: unknown agent "${id}"`);

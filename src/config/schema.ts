@@ -1,6 +1,7 @@
 import { agentsV1OptionsSchema } from '../dialects/agents-v1/options.js';
 import { bitAgentOptionsSchema } from '../dialects/bitagent/options.js';
 import { openBeeOptionsSchema } from '../dialects/openbee/options.js';
+import { sageOptionsSchema } from '../dialects/sage/options.js';
 
 /**
  * The one JSON Schema of the configuration file. Unknown keys are refused
@@ -41,6 +42,7 @@ const model = closed(
     stream_usage: { type: 'boolean', default: true },
     non_streaming_tools: { type: 'boolean', default: false },
     send_reasoning: { type: 'boolean', default: false },
+    inline_tool_calls: { type: 'boolean', default: true },
     timeout_ms: { type: 'integer', minimum: 1, default: 300_000 },
     stall_timeout_ms: { type: 'integer', minimum: 1, default: 90_000 },
     max_retries: { type: 'integer', minimum: 0, maximum: 10, default: 3 },
@@ -110,7 +112,7 @@ export const configSchema = closed(
     default_model: { type: 'string', minLength: 1 },
     dialects: closed(
       {
-        sage: dialect(''),
+        sage: dialect('', sageOptionsSchema),
         bitagent: dialect('/api', bitAgentOptionsSchema),
         'agents-v1': dialect('', agentsV1OptionsSchema),
         openbee: dialect('/openbee', openBeeOptionsSchema),

@@ -21,6 +21,11 @@ export interface ModelConfig {
   send_reasoning: boolean;
   /** Call without streaming when tools are offered (servers that drop streamed tool calls). */
   non_streaming_tools: boolean;
+  /**
+   * Run `<tool_call>{...}</tool_call>` blocks written into the answer text as tool calls, on turns that offer
+   * tools (servers without a tool-call parser); off for models that write such tags as text.
+   */
+  inline_tool_calls: boolean;
   /** Per-attempt limits. */
   timeout_ms: number;
   stall_timeout_ms: number;
@@ -44,6 +49,24 @@ export interface BitAgentConfig extends DialectConfig {
 export interface AgentsV1Config extends DialectConfig {
   /** The agent that runs `/messages`; the tenant's first agent when unset. */
   default_agent?: string;
+}
+
+export interface SageConfig extends DialectConfig {
+  auth_mode: 'native' | 'trusted_proxy' | 'oauth';
+  /** The tenant Sage logins are looked up in; the first bootstrap tenant when unset. */
+  tenant?: string;
+  allow_registration: boolean;
+  /** Addresses or CIDR ranges whose `X-Sage-Internal-UserId` is believed (trusted_proxy mode). */
+  trusted_proxies: string[];
+  access_token_ttl_seconds: number;
+  /** The agent of a chat that names none; the tenant's first agent when unset. */
+  default_agent?: string;
+  /** `/api/chat` and `/api/stream` without a login (off by default). */
+  public_chat: boolean;
+  /** Where `/api/observability/jaeger*` sends admins; unset: 404. */
+  jaeger_url?: string;
+  /** Mail for registration codes; unset: the server log and `<data_dir>/outbox/`. */
+  smtp?: { host: string; port: number; secure: boolean; user?: string; password?: string; from: string };
 }
 
 export interface OpenBeeConfig extends DialectConfig {
@@ -162,7 +185,7 @@ export interface Config {
   };
   models: ModelConfig[];
   default_model: string;
-  dialects: { sage: DialectConfig; bitagent: BitAgentConfig; 'agents-v1': AgentsV1Config; openbee: OpenBeeConfig };
+  dialects: { sage: SageConfig; bitagent: BitAgentConfig; 'agents-v1': AgentsV1Config; openbee: OpenBeeConfig };
   auth: {
     jwt_secret?: string;
     /** A login session unused this long ends (sliding). */

@@ -4,7 +4,7 @@ import { CredentialCache, type CredentialCacheOptions } from './credential-cache
 import type { RequestView } from './dialect.js';
 
 /** Every credential kind a route may list in its `auth` (config/dialects/*.yaml). */
-export const SCHEME_NAMES = ['none', 'api_key', 'static_token', 'bitagent_token', 'openbee_token', 'session_cookie', 'proxy_header', 'oauth_token'] as const;
+export const SCHEME_NAMES = ['none', 'api_key', 'static_token', 'bitagent_token', 'openbee_token', 'sage_token', 'session_cookie', 'proxy_header', 'oauth_token'] as const;
 export type SchemeName = (typeof SCHEME_NAMES)[number];
 
 /**

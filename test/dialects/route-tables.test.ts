@@ -90,7 +90,19 @@ const DOCUMENTED: Record<DialectName, () => Endpoint[]> = {
  * WIRE-NOTES.md (what the original servers and their web clients do).
  */
 const BEYOND_THE_DOCUMENT: Record<DialectName, string[]> = {
-  sage: [],
+  // The web UI's calls beyond the document (WIRE-NOTES, "What the Sage web frontend reads").
+  sage: [
+    'POST /api/user/refresh-token',
+    'GET /api/user/profile',
+    'POST /api/conversations/{}/rerun-stream',
+    'POST /api/conversations/{}/edit-last-user-message',
+    'POST /api/sessions/{}/inject-user-message',
+    'GET /api/sessions/{}/download',
+    'POST /api/chat/optimize-input',
+    'POST /api/chat/optimize-input/stream',
+    'GET /api/agent/abilities',
+    'POST /api/agent/{}/file_workspace/upload',
+  ],
   bitagent: [],
   'agents-v1': [],
   // The OpenBee web client's `<img src>` and download links for uploads.

@@ -9,6 +9,7 @@ const demo: ModelConfig = {
   stream_usage: false,
   non_streaming_tools: false,
   send_reasoning: false,
+  inline_tool_calls: true,
   timeout_ms: 1_000,
   stall_timeout_ms: 1_000,
   max_retries: 0,

@@ -12,6 +12,7 @@ export function openaiModel(url: string, overrides: Partial<ModelConfig> = {}): 
     stream_usage: true,
     non_streaming_tools: false,
     send_reasoning: false,
+    inline_tool_calls: true,
     timeout_ms: 10_000,
     stall_timeout_ms: 5_000,
     max_retries: 2,

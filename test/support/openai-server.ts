@@ -236,3 +236,26 @@ export function toolCallReply(calls: ToolCallSpec[]): StreamReply {
   chunks.push(chunk.finish('tool_calls'), chunk.usage(10, 5));
   return { chunks };
 }
+
+/** One call as a server without a tool-call parser writes it into `content` (Hermes/Qwen chat templates). */
+export function inlineToolCall(name: string, args: Record<string, unknown>): string {
+  return `<tool_call>\n${JSON.stringify({ name, arguments: args })}\n</tool_call>`;
+}
+
+/**
+ * A turn whose tool calls are written into `content` as `<tool_call>` blocks:
+ * the content in the given pieces (a string is cut into `pieces` equal
+ * slices), `finish_reason: stop`, no `tool_calls` field, then usage.
+ */
+export function inlineToolCallReply(content: string | string[], options: { pieces?: number } = {}): StreamReply {
+  let parts: string[];
+  if (Array.isArray(content)) parts = content;
+  else {
+    const size = Math.ceil(content.length / (options.pieces ?? 4)) || 1;
+    parts = [];
+    for (let at = 0; at < content.length; at += size) parts.push(content.slice(at, at + size));
+  }
+  const chunks: Step[] = [chunk.delta({ role: 'assistant', content: '' }), ...parts.map((part) => chunk.text(part))];
+  chunks.push(chunk.finish('stop'), chunk.usage(10, 5));
+  return { chunks };
+}

@@ -1,6 +1,7 @@
 import type { EngineError } from '../../engine/errors.js';
 import type { ErrorReply, RequestView } from '../../http/dialect.js';
 import { sageTimestamp } from './envelope.js';
+import { localize, localizedOf } from './i18n.js';
 
 /**
  * `{success: false, code: N, message, error_detail, timestamp}` with HTTP
@@ -10,7 +11,8 @@ import { sageTimestamp } from './envelope.js';
  */
 export function renderSageError(error: EngineError, ctx: RequestView): ErrorReply {
   const status = error.status;
-  const message = error.code === 'internal' ? internalMessage(ctx) : error.message;
+  const localized = localizedOf(error);
+  const message = error.code === 'internal' ? internalMessage(ctx) : localized ? localize(ctx, localized) : error.message;
   return {
     status,
     body: { success: false, code: status, message, error_detail: error.code, timestamp: sageTimestamp() },

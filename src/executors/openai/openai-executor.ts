@@ -9,6 +9,8 @@ import { historyCall, prepareCalls, runToolCall } from './tool-runner.js';
 import { TurnOutput } from './turn-output.js';
 import { addUsage } from './usage.js';
 
+const shortId = () => randomUUID().replaceAll('-', '').slice(0, 24);
+
 interface Turn {
   text: string;
   reasoning: string;
@@ -19,7 +21,8 @@ interface Turn {
 /**
  * Runs tasks on any OpenAI-compatible Chat Completions server: streamed
  * turns, the tool loop (whether a turn called tools is decided by the calls
- * collected, never by `finish_reason`), and JSON outputs checked against the
+ * collected, never by `finish_reason`; calls the model wrote into its text as
+ * `<tool_call>` blocks count too), and JSON outputs checked against the
  * request's schema. Holds no per-run state, so one instance serves every run.
  */
 export class OpenAIExecutor implements Executor {
@@ -73,7 +76,9 @@ export class OpenAIExecutor implements Executor {
 
   /** One model turn. Its output is closed (and its usage reported) however the turn ends. */
   private async turn(request: RunRequest, history: ChatMessage[]): Promise<Turn> {
-    const output = new TurnOutput(request.emit);
+    // Only a turn that offered tools can call them; elsewhere the tags are the model's text.
+    const inlineToolCalls = request.tools.length > 0 && request.model.inline_tool_calls;
+    const output = new TurnOutput(request.emit, { inlineToolCalls });
     const calls = new ToolCallAssembler();
     try {
       await callModel(request, history, { output, calls });
@@ -87,7 +92,11 @@ export class OpenAIExecutor implements Executor {
       text: output.text,
       reasoning: output.reasoning,
       usage: output.usage,
-      calls: calls.finish(() => `call_${randomUUID().replaceAll('-', '').slice(0, 24)}`),
+      calls: [
+        ...calls.finish(() => `call_${shortId()}`),
+        // Inline calls never carry an id; the prefix tells them apart in logs and history.
+        ...output.inlineCalls.map((call) => ({ id: `call_inline_${shortId()}`, ...call })),
+      ],
     };
   }
 }

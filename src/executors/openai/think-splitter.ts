@@ -4,6 +4,8 @@
  * chat template already opened it). Tags may be cut across chunks, so a
  * possible partial tag at the end of a chunk is held back until the next one.
  */
+import { partialTagLength } from './tag-prefix.js';
+
 export type ContentPiece =
   | { kind: 'text' | 'reasoning'; text: string }
   /**
@@ -97,8 +99,7 @@ export class ThinkSplitter {
 
   /** Emits `buf` except a tail that could be the start of `</think>`. */
   private holdPartial(buf: string, kind: 'text' | 'reasoning', out: ContentPiece[]): void {
-    let keep = Math.min(CLOSE.length - 1, buf.length);
-    while (keep > 0 && !buf.endsWith(CLOSE.slice(0, keep))) keep--;
+    const keep = partialTagLength(buf, CLOSE);
     const ready = buf.slice(0, buf.length - keep);
     this.held = buf.slice(buf.length - keep);
     if (ready) out.push({ kind, text: ready });

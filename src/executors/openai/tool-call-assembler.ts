@@ -11,6 +11,8 @@ export interface AssembledToolCall {
   name: string;
   /** The arguments' JSON text (repaired when a server duplicated pieces); may still be invalid JSON. */
   arguments: string;
+  /** Why the call cannot run whatever its arguments (an inline block that is not a JSON call); reported as its failure. */
+  error?: string;
 }
 
 interface Draft {

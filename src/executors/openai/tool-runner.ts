@@ -13,7 +13,10 @@ export interface PreparedCall {
 export function prepareCalls(calls: AssembledToolCall[], tools: Tool[]): PreparedCall[] {
   return calls.map((call) => {
     const tool = tools.find((t) => t.name === call.name);
-    return { call, tool, decoded: decodeArguments(call.arguments, tool?.parameters) };
+    const decoded: DecodedArguments = call.error
+      ? { ok: false, error: call.error }
+      : decodeArguments(call.arguments, tool?.parameters);
+    return { call, tool, decoded };
   });
 }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EventInput, Usage } from '../../engine/events.js';
+import { InlineToolCallSplitter, readInlineCall, type InlinePiece, type InlineToolCall } from './inline-tool-calls.js';
 import { ThinkSplitter } from './think-splitter.js';
 
 interface Block {
@@ -13,6 +14,9 @@ interface Block {
  * (a new one whenever reasoning resumes after answer text), and the turn's
  * usage. `finish()` closes whatever is open with the text that arrived, which
  * is also how a cancelled or failed turn keeps its partial output.
+ *
+ * With `inlineToolCalls` (the turn offered tools), `<tool_call>` blocks in the
+ * answer text are taken out of it and collected in `inlineCalls`.
  */
 export class TurnOutput {
   /** The answer text of the turn (reasoning excluded). */
@@ -21,21 +25,31 @@ export class TurnOutput {
   reasoning = '';
   /** The latest usage the server reported for this turn (some servers repeat it cumulatively). */
   usage: Usage | undefined;
+  /** Tool calls the model wrote into its answer text, in order. */
+  readonly inlineCalls: InlineToolCall[] = [];
 
   private message: Block | undefined;
   private closed = false;
   private thought: Block | undefined;
   private readonly splitter = new ThinkSplitter();
+  private readonly inline: InlineToolCallSplitter | undefined;
+  /** The answer as the model wrote it, tool call markup included: what a retract moves to reasoning. */
+  private written = '';
   private finished = false;
 
-  constructor(private readonly emit: (event: EventInput) => Promise<void>) {}
+  constructor(
+    private readonly emit: (event: EventInput) => Promise<void>,
+    options: { inlineToolCalls?: boolean } = {},
+  ) {
+    if (options.inlineToolCalls) this.inline = new InlineToolCallSplitter();
+  }
 
-  /** A `content` delta: may hold answer text and inline `<think>` reasoning. */
+  /** A `content` delta: may hold answer text, inline `<think>` reasoning and inline tool calls. */
   async content(delta: string): Promise<void> {
     if (this.closed) return;
     for (const piece of this.splitter.push(delta)) {
       if (piece.kind === 'retract') await this.retract();
-      else if (piece.kind === 'text') await this.answer(piece.text);
+      else if (piece.kind === 'text') await this.contentText(piece.text);
       else await this.think(piece.text);
     }
   }
@@ -60,9 +74,10 @@ export class TurnOutput {
   async close(): Promise<void> {
     if (this.closed) return;
     for (const piece of this.splitter.end()) {
-      if (piece.kind === 'text') await this.answer(piece.text);
+      if (piece.kind === 'text') await this.contentText(piece.text);
       else if (piece.kind === 'reasoning') await this.think(piece.text);
     }
+    for (const piece of this.inline?.end() ?? []) await this.take(piece);
     this.closed = true;
     await this.closeReasoning();
     if (this.message) {
@@ -76,6 +91,18 @@ export class TurnOutput {
     this.finished = true;
     await this.close();
     if (this.usage) await this.emit({ type: 'usage', data: this.usage });
+  }
+
+  /** Answer text as written: through the inline tool call splitter when there is one. */
+  private async contentText(delta: string): Promise<void> {
+    this.written += delta;
+    if (!this.inline) return this.answer(delta);
+    for (const piece of this.inline.push(delta)) await this.take(piece);
+  }
+
+  private async take(piece: InlinePiece): Promise<void> {
+    if (piece.kind === 'text') await this.answer(piece.text);
+    else this.inlineCalls.push(readInlineCall(piece));
   }
 
   private async answer(delta: string): Promise<void> {
@@ -93,9 +120,14 @@ export class TurnOutput {
   /**
    * The answer so far was reasoning (an unopened `</think>`): report it as a
    * reasoning block; the message's completed text keeps only what follows.
+   * Tool calls written there were part of the reasoning: they go back into it
+   * as written and are not run.
    */
   private async retract(): Promise<void> {
-    const moved = this.text;
+    const moved = this.written;
+    this.written = '';
+    this.inline?.reset();
+    this.inlineCalls.length = 0;
     this.text = '';
     if (this.message) this.message.text = '';
     await this.think(moved);

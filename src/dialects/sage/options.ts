@@ -1,0 +1,32 @@
+/** The options of `dialects.sage` beyond every dialect's own (JSON Schema, part of the one config schema). */
+export const sageOptionsSchema = {
+  // native: password logins and registration; trusted_proxy: identity from a proxy's header;
+  // oauth: logins through an upstream OpenID provider.
+  auth_mode: { enum: ['native', 'trusted_proxy', 'oauth'], default: 'native' },
+  // Sage logins name no tenant: they are looked up in this one (the first bootstrap tenant when unset).
+  tenant: { type: 'string', minLength: 1 },
+  allow_registration: { type: 'boolean', default: true },
+  // Addresses or CIDR ranges whose `X-Sage-Internal-UserId` header is believed (trusted_proxy mode).
+  trusted_proxies: { type: 'array', items: { type: 'string' }, default: [] },
+  access_token_ttl_seconds: { type: 'integer', minimum: 60, default: 86_400 },
+  // The agent of a chat that names none; the tenant's first agent when unset.
+  default_agent: { type: 'string', minLength: 1 },
+  // `/api/chat` and `/api/stream` without a login, as the public implementation allows (off: they need one).
+  public_chat: { type: 'boolean', default: false },
+  // Where `/api/observability/jaeger*` sends admins; unset: those routes answer 404.
+  jaeger_url: { type: 'string', pattern: '^https?://' },
+  // Registration codes go out by mail when set; else to the server log and `<data_dir>/outbox/`.
+  smtp: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['host', 'from'],
+    properties: {
+      host: { type: 'string', minLength: 1 },
+      port: { type: 'integer', minimum: 1, maximum: 65535, default: 587 },
+      secure: { type: 'boolean', default: false },
+      user: { type: 'string' },
+      password: { type: 'string' },
+      from: { type: 'string', minLength: 3 },
+    },
+  },
+};

@@ -1,0 +1,6 @@
+import type { Handler } from '../../http/dialect.js';
+import type { SageContext } from './context.js';
+
+export function streamHandlers(_c: SageContext): Record<string, Handler> {
+  return {};
+}
