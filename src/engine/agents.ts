@@ -31,6 +31,8 @@ export interface NewAgent {
   /** Admins only; defaults to the creator. */
   owner?: string;
   visibility?: AgentVisibility;
+  /** An API's own settings, stored as given (replaced whole on update). */
+  settings?: Record<string, unknown>;
 }
 
 export type AgentPatch = Partial<Omit<NewAgent, 'id'>>;
@@ -161,6 +163,7 @@ export class Agents {
     if (input.inputs !== undefined) fields.inputs = checkObject(input.inputs, 'inputs');
     if (input.outputs !== undefined) fields.outputs = checkObject(input.outputs, 'outputs');
     if (input.maxLoops !== undefined) fields.maxLoops = checkLoops(input.maxLoops);
+    if (input.settings !== undefined) fields.settings = checkSettings(input.settings);
     if (input.visibility !== undefined) {
       fields.visibility = input.visibility === 'tenant' ? 'tenant' : checkList(input.visibility, 'visibility', 1000);
     }
@@ -198,6 +201,13 @@ function checkList(value: string[], field: string, max: number): string[] {
 
 function checkObject(value: Record<string, unknown>, field: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(`${field} must be an object`, { field });
+  return value;
+}
+
+/** An object of at most 64 KiB as JSON: settings live inside the agent record. */
+function checkSettings(value: Record<string, unknown>): Record<string, unknown> {
+  checkObject(value, 'settings');
+  if (JSON.stringify(value).length > 65_536) throw invalid('settings must be at most 64 KiB as JSON', { field: 'settings' });
   return value;
 }
 

@@ -14,6 +14,7 @@ import { RefreshTokens } from './refresh-tokens.js';
 import { TaskRunner } from './runner.js';
 import { Sessions } from './sessions.js';
 import { Tasks } from './tasks.js';
+import { EmailCodes, UserSettings } from './user-settings.js';
 import { WorkDirs } from './work-dirs.js';
 import { Workspace } from './workspace.js';
 
@@ -43,6 +44,8 @@ export class Engine {
   readonly refreshTokens: RefreshTokens;
   readonly loginThrottle: LoginThrottle;
   readonly attempts: AttemptLimit;
+  readonly settings: UserSettings;
+  readonly emailCodes: EmailCodes;
   readonly workDirs: WorkDirs;
   // Private: dialects go through the services above and their typed reads, never to the store.
   private readonly store: Store;
@@ -70,6 +73,8 @@ export class Engine {
       address: { failures: auth.login_failures_per_address, windowSeconds: window },
     });
     this.attempts = new AttemptLimit(deps.store);
+    this.settings = new UserSettings(deps.store, this.directory);
+    this.emailCodes = new EmailCodes(deps.store);
     // A removed user, or a changed password, ends every login at once.
     this.directory.onLoginsEnd((tenant, userId) => this.sessions.revokeAllOf(tenant, userId));
     this.directory.onLoginsEnd((tenant, userId) => this.refreshTokens.revokeAllOf(tenant, userId));

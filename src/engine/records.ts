@@ -71,6 +71,11 @@ export interface Agent {
   owner?: string;
   /** Absent reads as `tenant`. */
   visibility?: AgentVisibility;
+  /**
+   * Settings of one API that the engine has no column for (Sage's agent
+   * modes, skill lists...): stored with the agent, ignored by the others.
+   */
+  settings?: Record<string, unknown>;
   source?: RecordSource;
   createdAt: number;
   updatedAt: number;

@@ -2,7 +2,7 @@ import type Koa from 'koa';
 import type { Store } from '../store/store.js';
 
 /**
- * `/healthz`: the process answers (liveness). `/readyz`: the store answers
+ * `/healthz` (and `/health`, for Sage's clients): the process answers (liveness). `/readyz`: the store answers
  * too, this instance has written its bootstrap and signing key into the data
  * the store holds now (not a Redis that came back empty and is still being
  * seeded again), and the gateway is not shutting down (readiness), so a load
@@ -13,6 +13,11 @@ export function healthRoutes(store: Store, isClosing: () => boolean, isSeeded: (
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return next();
     if (ctx.path === '/healthz') {
       ctx.body = { status: 'ok' };
+      return;
+    }
+    // The check Sage's own clients (its IM bridge) make, in the shape of Sage's health answer.
+    if (ctx.path === '/health') {
+      ctx.body = { status: 'healthy', timestamp: new Date().toISOString(), service: 'switchboard' };
       return;
     }
     if (ctx.path === '/readyz') {

@@ -100,7 +100,7 @@ const BEYOND_THE_DOCUMENT: Record<DialectName, string[]> = {
     'GET /api/sessions/{}/download',
     'POST /api/chat/optimize-input',
     'POST /api/chat/optimize-input/stream',
-    'GET /api/agent/abilities',
+    'POST /api/agent/abilities',
     'POST /api/agent/{}/file_workspace/upload',
   ],
   bitagent: [],
@@ -284,7 +284,7 @@ describe('the four dialects as clients see them', () => {
     },
   };
   const missingTask: Record<DialectName, string> = {
-    sage: 'task not found',
+    sage: '任务不存在',
     bitagent: 'task not found',
     'agents-v1': '任务不存在',
     openbee: 'execution not found',

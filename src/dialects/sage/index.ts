@@ -7,6 +7,7 @@ import { conversationHandlers } from './conversation-handlers.js';
 import { registerSageCredentials } from './credentials.js';
 import { sageEnvelope } from './envelope.js';
 import { renderSageError } from './errors.js';
+import { streamConversationHandlers } from './stream-conversation-handlers.js';
 import { streamHandlers } from './stream-handlers.js';
 import { systemHandlers } from './system-handlers.js';
 import { userHandlers } from './user-handlers.js';
@@ -31,6 +32,7 @@ export const createSageDialect: DialectFactory = ({ engine, config, logger, stre
       ...agentHandlers(c),
       ...streamHandlers(c),
       ...conversationHandlers(c),
+      ...streamConversationHandlers(c),
     },
     envelope: sageEnvelope,
     renderError: renderSageError,

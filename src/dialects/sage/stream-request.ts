@@ -1,0 +1,109 @@
+import { invalid } from '../../engine/errors.js';
+import { sageError } from './i18n.js';
+
+/** The run settings a chat request asks for, beyond its text. */
+export interface StreamSettings {
+  sessionId?: string;
+  agentId?: string;
+  text: string;
+  /** From `<enable_deep_thinking>` or `deep_thinking`. */
+  reasoning?: boolean;
+  /** From `<enable_plan>`: kept with the run; the engine has no planner of its own. */
+  plan?: boolean;
+  thinkingLevel?: string;
+  maxLoops?: number;
+  /** A configured model name (`llm_model_config.model`). */
+  model?: string;
+  agentName?: string;
+  agentMode?: string;
+}
+
+/** Longest loop cap a request may ask for. */
+const MAX_LOOPS = 100;
+
+const TAG = /^\s*<(enable_plan|enable_deep_thinking|thinking_level)>([^<]*)<\/\1>/;
+
+/**
+ * Reads the control tags the web UI puts at the start of a message
+ * (`<enable_deep_thinking>false</enable_deep_thinking> hello`) and returns
+ * them with the text the model is to see (tags and the space after them gone).
+ */
+export function stripControlTags(content: string): { text: string; tags: Record<string, string> } {
+  const tags: Record<string, string> = {};
+  let rest = content;
+  for (let m = TAG.exec(rest); m; m = TAG.exec(rest)) {
+    tags[m[1]!] = m[2]!.trim();
+    rest = rest.slice(m[0].length);
+  }
+  return { text: rest.trim(), tags };
+}
+
+const truthy = (v: string | undefined): boolean | undefined => (v === undefined ? undefined : /^(true|1|yes|on)$/i.test(v));
+
+/** A message's text: a string, or the text parts of a multimodal list. */
+function contentText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) {
+    return content
+      .map((part) => (part && typeof part === 'object' && typeof (part as { text?: unknown }).text === 'string' ? (part as { text: string }).text : ''))
+      .filter(Boolean)
+      .join('\n');
+  }
+  return '';
+}
+
+function optionalString(body: Record<string, unknown>, field: string): string | undefined {
+  const v = body[field];
+  if (v === undefined || v === null || v === '') return undefined;
+  if (typeof v !== 'string') throw invalid(`${field} must be a string`, { field });
+  return v;
+}
+
+function optionalBool(body: Record<string, unknown>, field: string): boolean | undefined {
+  const v = body[field];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'boolean') throw invalid(`${field} must be a boolean`, { field });
+  return v;
+}
+
+export const EMPTY_MESSAGES = { 'zh-CN': '消息列表不能为空', en: 'The message list must not be empty' };
+
+/** A ChatRequest / StreamRequest body read into run settings; a bad one is a 400 in Sage's words. */
+export function readStreamRequest(raw: unknown): StreamSettings {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw sageError('invalid_argument', { 'zh-CN': '请求体必须是 JSON 对象', en: 'The request body must be a JSON object' });
+  }
+  const body = raw as Record<string, unknown>;
+  const messages = body.messages;
+  if (!Array.isArray(messages) || messages.length === 0) throw sageError('invalid_argument', EMPTY_MESSAGES);
+  const last = [...messages].reverse().find((m) => m && typeof m === 'object' && (m as { role?: unknown }).role === 'user') as
+    | { content?: unknown }
+    | undefined;
+  const { text, tags } = stripControlTags(contentText(last?.content));
+  if (!text) throw sageError('invalid_argument', { 'zh-CN': '用户消息不能为空', en: 'The user message must not be empty' }, { field: 'messages' });
+
+  const loops = body.max_loop_count;
+  if (loops !== undefined && loops !== null && (!Number.isInteger(loops) || (loops as number) < 1 || (loops as number) > MAX_LOOPS)) {
+    throw invalid(`max_loop_count must be an integer from 1 to ${MAX_LOOPS}`, { field: 'max_loop_count' });
+  }
+  const llm = body.llm_model_config;
+  if (llm !== undefined && llm !== null && (typeof llm !== 'object' || Array.isArray(llm))) {
+    throw invalid('llm_model_config must be an object', { field: 'llm_model_config' });
+  }
+  const model = llm ? (llm as { model?: unknown }).model : undefined;
+  if (model !== undefined && typeof model !== 'string') throw invalid('llm_model_config.model must be a string', { field: 'llm_model_config' });
+  const sessionId = optionalString(body, 'session_id');
+  return {
+    sessionId,
+    agentId: optionalString(body, 'agent_id'),
+    text,
+    // A tag in the message wins over the field: it is what the user set for this very message.
+    reasoning: truthy(tags.enable_deep_thinking) ?? optionalBool(body, 'deep_thinking'),
+    plan: truthy(tags.enable_plan),
+    thinkingLevel: tags.thinking_level,
+    maxLoops: (loops as number | undefined) ?? undefined,
+    model: model || undefined,
+    agentName: optionalString(body, 'agent_name'),
+    agentMode: optionalString(body, 'agent_mode'),
+  };
+}

@@ -1,0 +1,24 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatReport, loadFixtures, runScenario } from '../../src/contract/index.js';
+import type { TestGateway } from '../support/gateway.js';
+import { startSageGateway } from './client.js';
+
+/** fixtures/sage/agents*.yaml replayed against the real gateway (Sage mounted at no prefix). */
+describe('Sage agent fixtures', async () => {
+  const scenarios = (await loadFixtures(['fixtures/sage'])).filter((s) => /^agents.*\.yaml$/.test(path.basename(s.file ?? '')));
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startSageGateway();
+  });
+  afterAll(() => gw.stop());
+
+  it('has both agent fixtures', () => {
+    expect(scenarios.map((s) => path.basename(s.file ?? '')).sort()).toEqual(['agents-workspace.yaml', 'agents.yaml']);
+  });
+
+  it.each(scenarios.map((s) => [path.basename(s.file ?? ''), s] as const))('%s passes', async (_file, scenario) => {
+    const result = await runScenario(scenario, { baseUrl: gw.baseUrl });
+    expect(result.passed, formatReport([result])).toBe(true);
+  });
+});
