@@ -61,8 +61,6 @@ export interface SageConfig extends DialectConfig {
   access_token_ttl_seconds: number;
   /** The agent of a chat that names none; the tenant's first agent when unset. */
   default_agent?: string;
-  /** `/api/chat` and `/api/stream` without a login (off by default). */
-  public_chat: boolean;
   /** Where `/api/observability/jaeger*` sends admins; unset: 404. */
   jaeger_url?: string;
   /** Mail for registration codes; unset: the server log and `<data_dir>/outbox/`. */

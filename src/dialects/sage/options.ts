@@ -11,8 +11,6 @@ export const sageOptionsSchema = {
   access_token_ttl_seconds: { type: 'integer', minimum: 60, default: 86_400 },
   // The agent of a chat that names none; the tenant's first agent when unset.
   default_agent: { type: 'string', minLength: 1 },
-  // `/api/chat` and `/api/stream` without a login, as the public implementation allows (off: they need one).
-  public_chat: { type: 'boolean', default: false },
   // Where `/api/observability/jaeger*` sends admins; unset: those routes answer 404.
   jaeger_url: { type: 'string', pattern: '^https?://' },
   // Registration codes go out by mail when set; else to the server log and `<data_dir>/outbox/`.

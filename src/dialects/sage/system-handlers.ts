@@ -19,7 +19,6 @@ export function systemHandlers(c: SageContext): Record<string, Handler> {
       allow_registration: await registrationOpen(c),
       auth_mode: c.options.auth_mode,
       auth_providers: authProvidersOf(c),
-      public_chat: c.options.public_chat,
       observability_enabled: c.options.jaeger_url !== undefined,
     }),
     systemUpdateSettings: asUser(async (ctx, principal) => {
