@@ -6,9 +6,11 @@ import { AttemptLimit } from './attempt-limit.js';
 import { BootstrapKeeper } from './bootstrap-keeper.js';
 import { Conversations } from './conversations.js';
 import { Directory } from './directory.js';
+import { EngineError } from './errors.js';
 import { INSTANCE_ID } from './ids.js';
 import { LoginThrottle } from './login-throttle.js';
 import { MediaLinks } from './media-links.js';
+import type { Principal } from './records.js';
 import { Reaper } from './reaper.js';
 import { RefreshTokens } from './refresh-tokens.js';
 import { TaskRunner } from './runner.js';
@@ -79,6 +81,25 @@ export class Engine {
     this.directory.onLoginsEnd((tenant, userId) => this.sessions.revokeAllOf(tenant, userId));
     this.directory.onLoginsEnd((tenant, userId) => this.refreshTokens.revokeAllOf(tenant, userId));
     this.keeper = new BootstrapKeeper(deps.store, this.directory, deps.config, deps.logger);
+  }
+
+  /**
+   * A password login under the login throttle, for every API's login route:
+   * refused (`rate_limited`) while the address or account is over its
+   * budget, a wrong password counted as a failure (`unauthenticated`), a
+   * right one clearing the account's count.
+   */
+  async passwordLogin(address: string, tenant: string, username: string, password: string): Promise<Principal> {
+    await this.loginThrottle.check(address, username);
+    let principal: Principal;
+    try {
+      principal = await this.directory.authenticatePassword(tenant, username, password);
+    } catch (err) {
+      if (err instanceof EngineError && err.code === 'unauthenticated') await this.loginThrottle.fail(address, username);
+      throw err;
+    }
+    await this.loginThrottle.succeed(address, username);
+    return principal;
   }
 
   /** The key for tokens the gateway signs (available after `start`; replaced when the store lost it). */

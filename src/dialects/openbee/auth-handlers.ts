@@ -21,20 +21,11 @@ export function authHandlers(c: OpenBeeContext): Record<string, Handler> {
       const body = bodyObject(ctx);
       const username = requiredString(body, 'username');
       const password = requiredString(body, 'password');
-      try {
-        await engine.loginThrottle.check(ctx.ip, username);
-      } catch (err) {
+      const principal = await engine.passwordLogin(ctx.ip, tenant, username, password).catch((err: unknown) => {
+        // The throttle's refusal in this API's words (the per-address budget's, above).
         if (err instanceof EngineError && err.code === 'rate_limited') throw new EngineError('rate_limited', TOO_MANY_ATTEMPTS, err.detail);
         throw err;
-      }
-      let principal;
-      try {
-        principal = await engine.directory.authenticatePassword(tenant, username, password);
-      } catch (err) {
-        if (err instanceof EngineError && err.code === 'unauthenticated') await engine.loginThrottle.fail(ctx.ip, username);
-        throw err;
-      }
-      await engine.loginThrottle.succeed(ctx.ip, username);
+      });
       return c.tokens.login(principal);
     },
     refresh: async (ctx) => {

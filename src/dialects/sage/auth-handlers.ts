@@ -1,5 +1,4 @@
 import { EngineError } from '../../engine/errors.js';
-import type { Principal } from '../../engine/records.js';
 import { asUser } from '../../http/as-user.js';
 import type { Handler } from '../../http/dialect.js';
 import { pathParam } from '../../http/request-params.js';
@@ -42,21 +41,11 @@ export function authHandlers(c: SageContext): Record<string, Handler> {
     if (!given?.trim()) throw sageError('invalid_argument', { 'zh-CN': '请输入用户名或邮箱', en: 'username_or_email is required' });
     const password = requiredText(body, 'password');
     const username = await usernameForLogin(c, tenant, given.trim());
-    try {
-      await engine.loginThrottle.check(ctx.ip, username);
-    } catch (err) {
+    const principal = await engine.passwordLogin(ctx.ip, tenant, username, password).catch((err: unknown) => {
       if (err instanceof EngineError && err.code === 'rate_limited') throw sageError('rate_limited', TOO_MANY, err.detail);
+      if (err instanceof EngineError && err.code === 'unauthenticated') throw sageError('unauthenticated', WRONG_LOGIN);
       throw err;
-    }
-    let principal: Principal;
-    try {
-      principal = await engine.directory.authenticatePassword(tenant, username, password);
-    } catch (err) {
-      if (!(err instanceof EngineError && err.code === 'unauthenticated')) throw err;
-      await engine.loginThrottle.fail(ctx.ip, username);
-      throw sageError('unauthenticated', WRONG_LOGIN);
-    }
-    await engine.loginThrottle.succeed(ctx.ip, username);
+    });
     if (c.options.auth_mode === 'trusted_proxy' && !principal.admin) {
       throw sageError('forbidden', { 'zh-CN': '当前模式下仅管理员可使用密码登录', en: 'In this mode only administrators may log in with a password' });
     }
