@@ -1,18 +1,9 @@
 import { startTestGateway, type RawConfig, type TestGateway } from '../support/gateway.js';
+import { replyOf, requestOf, type JsonReply, type JsonRequest } from '../support/json-http.js';
 
-export interface BeeReply {
-  status: number;
-  headers: Headers;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read whatever the API sent
-  body: any;
-  text: string;
-}
+export type BeeReply = JsonReply;
 
-export interface BeeCall {
-  json?: unknown;
-  form?: FormData;
-  query?: Record<string, string>;
-  headers?: Record<string, string>;
+export interface BeeCall extends JsonRequest {
   /** Overrides the client's access token for this call; `null` sends none. */
   token?: string | null;
 }
@@ -69,21 +60,9 @@ export class BeeClient {
 
   /** One request, no retry. */
   async raw(method: string, path: string, options: BeeCall = {}): Promise<BeeReply> {
-    const url = new URL(this.api + path);
-    for (const [name, value] of Object.entries(options.query ?? {})) url.searchParams.set(name, value);
-    const headers: Record<string, string> = { ...options.headers };
     const token = options.token === undefined ? this.accessToken : options.token;
-    if (token) headers.authorization = `Bearer ${token}`;
-    let body: string | FormData | undefined;
-    if (options.json !== undefined) {
-      headers['content-type'] = 'application/json';
-      body = JSON.stringify(options.json);
-    } else if (options.form) body = options.form;
-    const response = await fetch(url, { method, headers, body });
-    const text = await response.text();
-    const type = response.headers.get('content-type') ?? '';
-    const parsed: unknown = type.includes('json') ? JSON.parse(text) : undefined;
-    return { status: response.status, headers: response.headers, body: parsed, text };
+    const [url, init] = requestOf(this.api + path, method, options, token ? { authorization: `Bearer ${token}` } : {});
+    return replyOf(await fetch(url, init));
   }
 }
 

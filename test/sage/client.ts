@@ -1,18 +1,9 @@
 import { startTestGateway, type RawConfig, type TestGateway } from '../support/gateway.js';
+import { replyOf, requestOf, type JsonReply, type JsonRequest } from '../support/json-http.js';
 
-export interface SageReply {
-  status: number;
-  headers: Headers;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read whatever the API sent
-  body: any;
-  text: string;
-}
+export type SageReply = JsonReply;
 
-export interface SageCall {
-  json?: unknown;
-  form?: FormData;
-  query?: Record<string, string>;
-  headers?: Record<string, string>;
+export interface SageCall extends JsonRequest {
   /** Bearer token for this call (overrides the client's); `null` sends none. */
   token?: string | null;
 }
@@ -43,18 +34,12 @@ export class SageClient {
 
   /** The raw response (for streams read line by line); cookies are kept. */
   async fetch(method: string, path: string, options: SageCall = {}): Promise<Response> {
-    const url = new URL(this.base + path);
-    for (const [name, value] of Object.entries(options.query ?? {})) url.searchParams.set(name, value);
-    const headers: Record<string, string> = { ...options.headers };
+    const headers: Record<string, string> = {};
     const token = options.token === undefined ? this.token : options.token;
     if (token) headers.authorization = `Bearer ${token}`;
     if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    let body: string | FormData | undefined;
-    if (options.json !== undefined) {
-      headers['content-type'] = 'application/json';
-      body = JSON.stringify(options.json);
-    } else if (options.form) body = options.form;
-    const response = await fetch(url, { method, headers, body });
+    const [url, init] = requestOf(this.base + path, method, options, headers);
+    const response = await fetch(url, init);
     for (const line of response.headers.getSetCookie()) {
       const [pair, ...attributes] = line.split(';');
       const [name, ...value] = pair!.split('=');
@@ -66,10 +51,7 @@ export class SageClient {
   }
 
   async call(method: string, path: string, options: SageCall = {}): Promise<SageReply> {
-    const response = await this.fetch(method, path, options);
-    const text = await response.text();
-    const type = response.headers.get('content-type') ?? '';
-    return { status: response.status, headers: response.headers, body: type.includes('json') ? JSON.parse(text) : undefined, text };
+    return replyOf(await this.fetch(method, path, options));
   }
 
   cookie(name: string): string | undefined {
