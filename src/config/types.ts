@@ -59,6 +59,8 @@ export interface SageConfig extends DialectConfig {
   /** Addresses or CIDR ranges whose `X-Sage-Internal-UserId` is believed (trusted_proxy mode). */
   trusted_proxies: string[];
   access_token_ttl_seconds: number;
+  /** A quiet chat stream's heartbeat interval (20 s, as the public server). */
+  heartbeat_seconds: number;
   /** The agent of a chat that names none; the tenant's first agent when unset. */
   default_agent?: string;
   /** Where `/api/observability/jaeger*` sends admins; unset: 404. */

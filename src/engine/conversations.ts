@@ -13,7 +13,8 @@ import {
 import { CONVERSATION, listConversations, type ConversationQuery, type Page } from './conversation-listings.js';
 import { MESSAGE, hasMessages, messagesOf, purgeMessages } from './conversation-messages.js';
 import type { Directory } from './directory.js';
-import { EngineError, conflict, invalid, notFound } from './errors.js';
+import { checkId, checkTitle, titleFrom } from './conversation-fields.js';
+import { EngineError, conflict, notFound } from './errors.js';
 import { newId } from './ids.js';
 import type { Conversation, Message, Principal, Task } from './records.js';
 import { updateRecord } from './record-update.js';
@@ -32,9 +33,6 @@ const systemOwner = (o: Owner): Principal => ({ tenant: o.tenant, userId: o.user
 /** A conversation found unexpired past its filed deadline (changed without the new one reaching the listing) is looked at again this much later. */
 const RECHECK_MS = 60_000;
 
-/** Longest client-chosen conversation id and title. */
-export const MAX_ID_LENGTH = 256;
-export const MAX_TITLE_LENGTH = 200;
 
 export interface NewConversation {
   /** A client- or dialect-chosen id (Agents v1 `conv_YYYYMMDD_…`, Sage `session_<ms>`); random otherwise. */
@@ -283,6 +281,51 @@ export class Conversations {
     return this.store.listen(messageSignal(refOf(principal, conversationId)), (message) => onMessage(Number(message)));
   }
 
+  /**
+   * Removes the messages from position `keep` on (what a rerun or an edit
+   * replaces). Meant for a conversation no run is writing to (the rerun's own
+   * run does it when it starts, holding the conversation's slot): a message a
+   * run appends meanwhile could land after the cut and stay.
+   */
+  async truncate(principal: Principal, conversationId: string, keep: number): Promise<void> {
+    const ref = refOf(principal, conversationId);
+    const { members } = await this.store.indexRange(messagesOf(ref), { offset: keep, limit: 100_000 });
+    for (const messageId of members) {
+      await this.store.delete(MESSAGE, messageId);
+      await this.store.indexRemove(messagesOf(ref), messageId);
+    }
+    await this.update(principal, conversationId, (c) => (c.messageCount === keep ? undefined : { ...c, messageCount: keep }));
+  }
+
+  /** The conversation's last user message, if it has one. */
+  async lastUserMessage(principal: Principal, conversationId: string): Promise<Message | undefined> {
+    const conversation = await this.get(principal, conversationId);
+    const PAGE = 100;
+    for (let end = conversation.messageCount; end > 0; end -= PAGE) {
+      const from = Math.max(0, end - PAGE);
+      const page = await this.messages(principal, conversationId, from, end - from);
+      const found = page.findLast((m) => m.role === 'user');
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  /**
+   * Drops every message after the last user message; with `content`, that
+   * message says this instead (its images stay). Returns it (`undefined`: no user message).
+   */
+  async rewindToLastUser(principal: Principal, conversationId: string, content?: string): Promise<Message | undefined> {
+    const last = await this.lastUserMessage(principal, conversationId);
+    if (!last) return undefined;
+    await this.truncate(principal, conversationId, last.seq + 1);
+    if (content === undefined) return last;
+    const images = typeof last.content === 'string' ? [] : last.content.filter((p) => p.type !== 'text');
+    const edited: Message = { ...last, content: images.length ? [{ type: 'text', text: content }, ...images] : content };
+    await this.store.put(MESSAGE, last.id, edited);
+    await this.update(principal, conversationId, (c) => ({ ...c, updatedAt: Date.now() }));
+    return edited;
+  }
+
   /** Messages in order, from position `from`. */
   async messages(principal: Principal, conversationId: string, from = 0, limit = 1000): Promise<Message[]> {
     await this.get(principal, conversationId);
@@ -294,25 +337,4 @@ export class Conversations {
     }
     return out;
   }
-}
-
-function checkId(id: string): void {
-  // Control characters would end up in logs and keys; the length bounds every key built from the id.
-  if (id.length === 0 || id.length > MAX_ID_LENGTH || /\p{Cc}/u.test(id)) {
-    throw invalid(`a conversation id is 1 to ${MAX_ID_LENGTH} characters without control characters`, { field: 'conversation_id' });
-  }
-}
-
-function checkTitle(title: string): string {
-  const trimmed = title.trim();
-  if (trimmed.length === 0 || trimmed.length > MAX_TITLE_LENGTH || /\p{Cc}/u.test(trimmed)) {
-    throw invalid(`a title is 1 to ${MAX_TITLE_LENGTH} characters without control characters`, { field: 'title' });
-  }
-  return trimmed;
-}
-
-function titleFrom(message: NewMessage): string {
-  if (message.role !== 'user') return '';
-  const text = typeof message.content === 'string' ? message.content : message.content.map((p) => (p.type === 'text' ? p.text : '')).join(' ');
-  return text.trim().slice(0, 60);
 }

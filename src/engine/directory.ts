@@ -125,6 +125,11 @@ export class Directory {
     return this.users.findByUsername(tenant, username);
   }
 
+  /** The tenant's user with this email, compared case-insensitively (the oldest when several share it). */
+  findUserByEmail(tenant: string, email: string): Promise<User | undefined> {
+    return this.users.findByEmail(tenant, email);
+  }
+
   principalOf(user: User, via: Principal['via']): Principal {
     return { tenant: user.tenant, userId: user.id, username: user.username, admin: user.admin, via };
   }

@@ -5,6 +5,8 @@ import type { Store } from '../store/store.js';
 import { AttemptLimit } from './attempt-limit.js';
 import { BootstrapKeeper } from './bootstrap-keeper.js';
 import { Conversations } from './conversations.js';
+import { GuidanceQueue } from './guidance.js';
+import { ConversationShares } from './conversation-shares.js';
 import { Directory } from './directory.js';
 import { EngineError } from './errors.js';
 import { INSTANCE_ID } from './ids.js';
@@ -37,6 +39,10 @@ export interface EngineDeps {
 export class Engine {
   readonly directory: Directory;
   readonly conversations: Conversations;
+  /** Conversations their owners share by link. */
+  readonly shares: ConversationShares;
+  /** Messages sent into running conversations, waiting for the run's next model turn. */
+  readonly guidance: GuidanceQueue;
   readonly tasks: Tasks;
   readonly runner: TaskRunner;
   readonly reaper: Reaper;
@@ -63,7 +69,9 @@ export class Engine {
     this.conversations = new Conversations(deps.store, this.directory, deps.config.engine.conversation_retention_seconds);
     this.workspace = new Workspace(deps.store, deps.config, this.directory);
     this.mediaLinks = new MediaLinks(deps.store, deps.config, this.conversations, this.workspace);
-    this.runner = new TaskRunner({ ...deps, instanceId, directory: this.directory, conversations: this.conversations, workspace: this.workspace });
+    this.shares = new ConversationShares(deps.store, this.conversations);
+    this.guidance = new GuidanceQueue(deps.store, this.conversations);
+    this.runner = new TaskRunner({ ...deps, instanceId, directory: this.directory, conversations: this.conversations, guidance: this.guidance, workspace: this.workspace });
     this.tasks = new Tasks(deps.store, deps.config, this.directory, this.conversations, this.runner, instanceId);
     this.reaper = new Reaper(deps.store, deps.config, deps.logger, this.conversations);
     const { auth } = deps.config;

@@ -27,6 +27,8 @@ export interface ToolCallRef {
 export type EventInput =
   | { type: 'task.started'; data: { taskId: string; agentId: string; model: string } }
   | { type: 'message.started'; data: { messageId: string; role: 'assistant' } }
+  /** A user message that reached the run while it went on (guidance), read before the model turn that follows. */
+  | { type: 'input.added'; data: { messageId: string; text: string; meta: Record<string, unknown> } }
   | { type: 'message.delta'; data: { messageId: string; text: string } }
   | { type: 'message.completed'; data: { messageId: string; text: string } }
   | { type: 'reasoning.started'; data: { reasoningId: string } }

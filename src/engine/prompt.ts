@@ -5,15 +5,18 @@ import type { Agent, FileRef, Message, MessagePart, Task } from './records.js';
 export type ImageLoader = (file: FileRef) => Promise<string | undefined>;
 
 /**
- * The messages sent to the model for a task: the agent's system prompt (with
- * the task's structured inputs, when it has any), then the conversation so
- * far, which already ends with this task's user message. Images are read
+ * The messages sent to the model for a task: the system prompt (the agent's,
+ * or the one this run was given instead, then the run's structured context
+ * and the task's structured inputs, when there are any), then the
+ * conversation so far, which already ends with this task's user message. Images are read
  * now, from the files the messages point to; one removed since is named in
  * the text instead, so an old turn never breaks the conversation.
  */
 export async function buildPrompt(agent: Agent, history: Message[], task: Task, loadImage: ImageLoader): Promise<ChatMessage[]> {
   const messages: ChatMessage[] = [];
-  const system = [agent.systemPrompt];
+  const system = [task.overrides?.systemPrompt ?? agent.systemPrompt];
+  const context = task.overrides?.context;
+  if (context && Object.keys(context).length) system.push(`Context (JSON):\n${JSON.stringify(context, null, 2)}`);
   if (task.input.values && Object.keys(task.input.values).length) {
     system.push(`Task inputs (JSON):\n${JSON.stringify(task.input.values, null, 2)}`);
   }

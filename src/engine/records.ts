@@ -104,6 +104,8 @@ export interface Message {
   reasoning?: string;
   toolCalls?: { id: string; name: string; arguments: string }[];
   toolCallId?: string;
+  /** What a client attached to the message (e.g. Sage's `guidance_id`, `hidden_from_chat`), shown back as it was given. */
+  meta?: Record<string, unknown>;
   createdAt: number;
   /** Position inside the conversation, from 0. */
   seq: number;
@@ -128,6 +130,22 @@ export interface TaskInput {
   images?: FileRef[];
   /** Structured inputs (bit-Agent abilities), already validated against the agent's schema. */
   values?: Record<string, unknown>;
+  /**
+   * Answer the conversation's last user message again instead of adding one:
+   * when the run starts, whatever followed that message goes, and `text` is
+   * that message's text (for listings and views).
+   */
+  rerun?: boolean;
+}
+
+/** What one run changes of its agent's setup (Sage's per-request overrides); the agent itself stays as it is. */
+export interface RunOverrides {
+  /** Replaces the agent's system prompt. */
+  systemPrompt?: string;
+  /** Structured context the model is given with the system prompt. */
+  context?: Record<string, unknown>;
+  /** The tools this run may call, instead of the agent's (built-in tool names). */
+  tools?: string[];
 }
 
 export interface Task {
@@ -146,6 +164,7 @@ export interface Task {
   executor: 'local' | 'remote';
   /** The policy it was created under in a busy conversation (absent on tasks older than the field: the configured one). */
   concurrency?: ConcurrencyPolicy;
+  overrides?: RunOverrides;
   outputs?: unknown;
   error?: string;
   usage?: Usage;

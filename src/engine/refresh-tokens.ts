@@ -148,6 +148,15 @@ export class RefreshTokens {
     return true;
   }
 
+  /**
+   * Whether a login (a family) is still live: one record read. What else
+   * hangs off the login (its access tokens) asks this to end with it.
+   */
+  async isLive(family: string, now = Date.now()): Promise<boolean> {
+    const record = (await this.store.get<FamilyRecord>(C.family, family))?.value;
+    return record !== undefined && now < record.expiresAt;
+  }
+
   /** Revokes every token of one login. Deleting the family record first is what makes it take effect at once. */
   async revokeFamily(family: string): Promise<void> {
     const record = await this.store.get<FamilyRecord>(C.family, family);

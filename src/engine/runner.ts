@@ -2,11 +2,13 @@ import type { Config, ModelConfig } from '../config/types.js';
 import type { ChatMessage, Executor, Tool } from '../executors/executor.js';
 import type { Logger } from '../log.js';
 import { FenceLostError, LogClosedError, type Fence, type Store } from '../store/store.js';
-import type { Conversations } from './conversations.js';
+import type { Conversations, NewMessage } from './conversations.js';
 import type { Directory } from './directory.js';
 import type { EventInput } from './events.js';
 import { EngineError } from './errors.js';
 import type { FileRef, Principal, Task } from './records.js';
+import type { Guidance, GuidanceQueue } from './guidance.js';
+import { newId } from './ids.js';
 import type { Workspace } from './workspace.js';
 import { updateRecord } from './record-update.js';
 import { buildPrompt } from './prompt.js';
@@ -26,6 +28,7 @@ export interface RunnerDeps {
   config: Config;
   directory: Directory;
   conversations: Conversations;
+  guidance: GuidanceQueue;
   workspace: Workspace;
   executorFor(model: ModelConfig): Executor;
   toolsFor(names: string[]): Tool[];
@@ -99,6 +102,8 @@ export class TaskRunner {
     const heartbeat = setInterval(() => void this.beat(run), Math.max(100, Math.floor(config.engine.lease_ms / 3)));
     heartbeat.unref();
     const emitted = { text: '' };
+    /** Guidance the run took in: kept even when the run ends without an answer. */
+    const taken: Guidance[] = [];
     let outcome: Outcome;
     try {
       if ((task.concurrency ?? config.engine.concurrency) === 'enqueue') await this.waitForSlot(run);
@@ -106,8 +111,9 @@ export class TaskRunner {
         t.state === 'pending' && !t.cancelRequested ? { ...t, state: 'running', startedAt: Date.now() } : undefined,
       );
       if (!started?.changed) throw new Error(CANCEL);
-      await recordInput(this.deps.conversations, started.value);
-      outcome = await this.runExecutor(started.value, controller.signal, emitted);
+      if (started.value.input.rerun) await this.rewind(started.value);
+      else await recordInput(this.deps.conversations, started.value);
+      outcome = await this.runExecutor(started.value, controller.signal, emitted, taken);
     } catch (err) {
       outcome = this.failureOutcome(err, controller.signal);
       if (outcome.state === 'failed' && !controller.signal.aborted) logger.warn({ taskId: task.id, error: outcome.error }, 'task failed');
@@ -116,11 +122,17 @@ export class TaskRunner {
     }
     try {
       // A run that lost its lease writes nothing more: the task is someone else's to end.
-      if (outcome.state !== 'succeeded' && outcome.error !== LEASE_LOST && emitted.text) {
-        // The partial answer is kept when it can be; a conversation deleted meanwhile must not keep the task from ending.
-        await this.deps.conversations
-          .addMessage(ownerOf(task), task.conversationId, { role: 'assistant', content: emitted.text, taskId: task.id })
-          .catch((err: unknown) => logger.warn({ err, taskId: task.id }, 'could not keep the partial answer'));
+      if (outcome.state !== 'succeeded' && outcome.error !== LEASE_LOST) {
+        // What the user said and the partial answer are kept when they can be; a conversation deleted meanwhile must not keep the task from ending.
+        const keep = [
+          ...taken.map((g) => guidanceMessage(task, g)),
+          ...(emitted.text ? [{ role: 'assistant' as const, content: emitted.text, taskId: task.id }] : []),
+        ];
+        for (const message of keep) {
+          await this.deps.conversations
+            .addMessage(ownerOf(task), task.conversationId, message)
+            .catch((err: unknown) => logger.warn({ err, taskId: task.id }, 'could not keep what the run had so far'));
+        }
       }
       const { event_log_cap: eventLogCap, retention_seconds: retentionSeconds } = config.engine;
       await finishTask(store, task, outcome, { eventLogCap, retentionSeconds, fence: this.fenceOf(task) }).catch((err: unknown) => {
@@ -135,7 +147,13 @@ export class TaskRunner {
     }
   }
 
-  private async runExecutor(task: Task, signal: AbortSignal, emitted: { text: string }): Promise<Outcome> {
+  /** A rerun answers the conversation's last user message again: what followed it goes. */
+  private async rewind(task: Task): Promise<void> {
+    const last = await this.deps.conversations.rewindToLastUser(ownerOf(task), task.conversationId);
+    if (!last) throw new Error('the conversation has no user message to answer again');
+  }
+
+  private async runExecutor(task: Task, signal: AbortSignal, emitted: { text: string }, taken: Guidance[]): Promise<Outcome> {
     const { store, config, directory, conversations } = this.deps;
     const owner = ownerOf(task);
     const agent = await directory.getAgent(owner, task.agentId);
@@ -152,20 +170,42 @@ export class TaskRunner {
 
     const history = await conversations.messages(owner, task.conversationId);
     const messages: ChatMessage[] = await buildPrompt(agent, history, task, (file) => this.imageUrl(owner, file));
+    // The guidance behind each user message the executor took in, to store it with its metadata.
+    const guidanceOf = new WeakMap<ChatMessage, Guidance>();
+    const takeInput = async (): Promise<ChatMessage[]> => {
+      const items = await this.deps.guidance.take(owner, task.conversationId);
+      const out: ChatMessage[] = [];
+      for (const g of items) {
+        taken.push(g);
+        await emit({ type: 'input.added', data: { messageId: newId('msg'), text: g.content, meta: guidanceMeta(g) } });
+        const message: ChatMessage = { role: 'user', content: g.content };
+        guidanceOf.set(message, g);
+        out.push(message);
+      }
+      return out;
+    };
     const result = await this.deps.executorFor(model).run({
       taskId: task.id,
       model,
       messages,
-      tools: this.deps.toolsFor(agent.tools),
+      tools: this.deps.toolsFor(task.overrides?.tools ?? agent.tools),
       maxLoops: task.maxLoops,
       reasoning: task.reasoning,
       // Ability-style tasks (structured inputs) answer in the agent's output schema; chat turns in free text.
       outputSchema: task.input.values ? agent.outputs : undefined,
       signal,
       emit,
+      takeInput,
     });
+    // Stored now, in the run's order; guidance the run took stays kept (above) if this fails part-way.
+    taken.length = 0;
     for (const message of result.messages) {
-      if (message.role === 'system' || message.role === 'user') continue;
+      if (message.role === 'system') continue;
+      if (message.role === 'user') {
+        const g = guidanceOf.get(message);
+        if (g) await conversations.addMessage(owner, task.conversationId, guidanceMessage(task, g));
+        continue;
+      }
       await conversations.addMessage(owner, task.conversationId, {
         role: message.role,
         content: message.content,
@@ -268,4 +308,11 @@ export class TaskRunner {
   }
 
 
+}
+
+/** What a guidance message's user message carries: the client's metadata and the guidance id. */
+const guidanceMeta = (g: Guidance): Record<string, unknown> => ({ ...g.meta, guidance_id: g.id });
+
+function guidanceMessage(task: Task, g: Guidance): NewMessage {
+  return { role: 'user', content: g.content, taskId: task.id, meta: guidanceMeta(g) };
 }

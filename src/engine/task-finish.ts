@@ -88,7 +88,7 @@ export function isFinal(task: Pick<Task, 'state'>): boolean {
 }
 
 /** The outcome a closed log ended with (its last event, `task.finished`), if it is still kept. */
-async function loggedOutcome(store: Store, taskId: string): Promise<Outcome | undefined> {
+export async function loggedOutcome(store: Store, taskId: string): Promise<Outcome | undefined> {
   const info = await store.logInfo(taskId);
   if (!info || info.next === 0) return undefined;
   const [last] = await store.read(taskId, info.next - 1, 1);

@@ -6,12 +6,12 @@ import { userKey } from './directory.js';
 import { EngineError, conflict, invalid, notFound, quote } from './errors.js';
 import type { StreamPosition, TaskEvent } from './events.js';
 import { newId } from './ids.js';
-import type { Principal, Task, TaskInput } from './records.js';
+import type { Principal, RunOverrides, Task, TaskInput } from './records.js';
 import { updateRecord } from './record-update.js';
 import { CANCEL_CHANNEL, type TaskRunner } from './runner.js';
 import { admitRunning } from './running-limit.js';
 import { recordInput } from './task-input.js';
-import { ACTIVE_TASKS, TASK, abandonCreate, cancelFlag, conversationSlot, finishTask, isFinal, queueOf, runLease, runningOf, slotLease } from './task-finish.js';
+import { ACTIVE_TASKS, TASK, abandonCreate, cancelFlag, conversationSlot, finishTask, isFinal, loggedOutcome, queueOf, runLease, runningOf, slotLease } from './task-finish.js';
 import { indexTask, taskList, type TaskScope } from './task-indexes.js';
 import { forgetTask, listTasks } from './task-listings.js';
 
@@ -37,6 +37,7 @@ export interface NewTask {
   executor?: 'local' | 'remote';
   /** This task's policy in a busy conversation (a route's own, e.g. Sage's web stream interrupts); the configured one when absent. */
   concurrency?: ConcurrencyPolicy;
+  overrides?: RunOverrides;
   meta?: Record<string, unknown>;
 }
 
@@ -131,6 +132,7 @@ export class Tasks implements ConversationDependent {
       maxLoops: request.maxLoops ?? maxLoops,
       executor,
       concurrency: policy,
+      ...(request.overrides ? { overrides: request.overrides } : {}),
       cancelRequested: false,
       slots,
       epoch: '',
@@ -261,15 +263,23 @@ export class Tasks implements ConversationDependent {
     // The same owner check as `get`: another user's task is "not found", its events never leave the store call.
     if (!task || task.tenant !== principal.tenant || task.userId !== principal.userId) throw notFound('task', id);
     const last = events.at(-1);
+    const closed = log?.closed ?? true;
     return {
-      task,
+      // An ending closes the log first and marks the record after: in between (or after a crash there,
+      // until the reaper comes) the log already says how the task ended, and a reader is told so.
+      task: closed && !isFinal(task) ? await this.endedAsLogged(task) : task,
       events,
       next: last ? last.offset + 1 : start,
       epoch: log?.epoch ?? task.epoch,
       first: log?.first ?? 0,
       end: log?.next ?? 0,
-      closed: log?.closed ?? true,
+      closed,
     };
+  }
+
+  private async endedAsLogged(task: Task): Promise<Task> {
+    const outcome = await loggedOutcome(this.store, task.id);
+    return outcome ? { ...task, ...outcome, usage: outcome.usage ?? task.usage } : task;
   }
 
   /** The newest event of the principal's task, if its log still keeps one. */

@@ -58,6 +58,12 @@ export interface RunRequest {
   signal: AbortSignal;
   /** Appends one event to the task's log; awaited so the log keeps the order. */
   emit(event: EventInput): Promise<void>;
+  /**
+   * User messages sent into the run since it last asked (guidance), asked
+   * before every model turn: they join the history there, in order, and the
+   * result's `messages`. Executors of one turn may leave it unasked.
+   */
+  takeInput?(): Promise<ChatMessage[]>;
 }
 
 export interface RunResult {
@@ -67,7 +73,7 @@ export interface RunResult {
   outputs?: unknown;
   /** Summed over every turn. */
   usage?: Usage;
-  /** Messages this run added (assistant turns, tool results) for the conversation history. */
+  /** Messages this run added (assistant turns, tool results, user messages it took in) for the conversation history. */
   messages: ChatMessage[];
   toolCalls: number;
   turns: number;

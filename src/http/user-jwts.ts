@@ -7,6 +7,17 @@ import { bearerToken, type CredentialScheme } from './credentials.js';
 
 export const ISSUER = 'switchboard';
 const TENANT_CLAIM = 'tenant_code';
+/** The login a token was issued for, when its API ends tokens at logout. */
+export const LOGIN_CLAIM = 'sid';
+
+export interface UserJwtOptions {
+  /**
+   * Whether the login a token's `sid` names is still live. Given, a token
+   * with a `sid` stops verifying once its login ended (logout, a password
+   * change, a removed user); tokens without one are not affected.
+   */
+  loginLive?: (sid: string) => Promise<boolean>;
+}
 
 /** What a presented token turned out to be. */
 export type JwtCheck =
@@ -21,12 +32,14 @@ export type JwtCheck =
  * key, the API's audience (so a token issued for one API never passes as
  * another's), the tenant code and the user id. Verification pins the
  * algorithm (so `none` and other algorithms are refused), the audience and
- * the issuer, and checks that the tenant and user still exist.
+ * the issuer, and checks that the tenant and user still exist (and, for an
+ * API that passes `loginLive`, that the token's login has not ended).
  */
 export class UserJwts {
   constructor(
     private readonly engine: Engine,
     private readonly audience: string,
+    private readonly options: UserJwtOptions = {},
   ) {}
 
   /** A token for the user; `ttlSeconds: null` makes one without `exp`. */
@@ -61,6 +74,14 @@ export class UserJwts {
     const tenant = payload[TENANT_CLAIM];
     const userId = payload.sub;
     if (typeof tenant !== 'string' || typeof userId !== 'string') return { kind: 'refused', reason: `invalid ${label}` };
+    const sid = payload[LOGIN_CLAIM];
+    const { loginLive } = this.options;
+    if (loginLive && sid !== undefined) {
+      // A signature alone cannot tell that its login ended: this costs one store
+      // read per request, the price of tokens that really end at logout.
+      if (typeof sid !== 'string' || !sid) return { kind: 'refused', reason: `invalid ${label}` };
+      if (!(await loginLive(sid))) return { kind: 'refused', reason: `${label} ended with its login` };
+    }
     const { directory } = this.engine;
     const user = (await directory.getTenant(tenant)) ? await directory.getUser(tenant, userId) : undefined;
     if (!user) return { kind: 'refused', reason: `invalid ${label}` };

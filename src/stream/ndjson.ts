@@ -15,12 +15,13 @@ export class NdjsonWriter {
     ctx: Koa.Context,
     hub: StreamHub,
     private readonly serialize: (value: unknown) => string = JSON.stringify,
-    options: { owner?: string; contentType?: string } = {},
+    options: { owner?: string; contentType?: string; heartbeatMs?: number } = {},
   ) {
     this.writer = new StreamWriter(ctx, hub, {
       contentType: options.contentType ?? 'text/plain; charset=utf-8',
       heartbeat: ': heartbeat\n\n',
       owner: options.owner,
+      heartbeatMs: options.heartbeatMs,
     });
   }
 

@@ -65,7 +65,7 @@ export class StreamHub {
     const { heartbeatMs, stallMs } = this.options;
     for (const writer of this.open) {
       if (writer.waitingSince !== undefined && now - writer.waitingSince >= stallMs) writer.drop();
-      else if (now - writer.lastWriteAt >= heartbeatMs) writer.heartbeat();
+      else if (now - writer.lastWriteAt >= (writer.heartbeatMs ?? heartbeatMs)) writer.heartbeat();
     }
   }
 

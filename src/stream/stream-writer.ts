@@ -3,8 +3,10 @@ import type { StreamHub } from './stream-hub.js';
 
 export interface StreamWriterOptions {
   contentType: string;
-  /** Bytes written when the stream has been quiet for the hub's heartbeat interval. */
+  /** Bytes written when the stream has been quiet for the heartbeat interval. */
   heartbeat: string;
+  /** This stream's heartbeat interval when its API names one (Sage: 20 s); the hub's otherwise. */
+  heartbeatMs?: number;
   status?: number;
   headers?: Record<string, string>;
   /** The user the stream belongs to (a `userKey`), counted against the per-user limit. */
@@ -79,6 +81,11 @@ export class StreamWriter {
       this.res.on('drain', done);
       this.res.on('close', done);
     });
+  }
+
+  /** Its own heartbeat interval, if its API names one. */
+  get heartbeatMs(): number | undefined {
+    return this.options.heartbeatMs;
   }
 
   heartbeat(): void {

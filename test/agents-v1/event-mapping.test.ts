@@ -6,6 +6,7 @@ import { V1Fold } from '../../src/dialects/agents-v1/event-mapping.js';
 const SAMPLES: { [T in EventType]: Extract<EventInput, { type: T }>[] } = {
   'task.started': [{ type: 'task.started', data: { taskId: 't', agentId: 'a', model: 'm' } }],
   'message.started': [{ type: 'message.started', data: { messageId: 'm', role: 'assistant' } }],
+  'input.added': [{ type: 'input.added', data: { messageId: 'u', text: 'shorter, please', meta: { guidance_id: 'g1' } } }],
   'message.delta': [{ type: 'message.delta', data: { messageId: 'm', text: 'Hi' } }],
   'message.completed': [{ type: 'message.completed', data: { messageId: 'm', text: 'Hi' } }],
   'reasoning.started': [{ type: 'reasoning.started', data: { reasoningId: 'r' } }],

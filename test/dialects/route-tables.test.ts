@@ -97,6 +97,11 @@ const BEYOND_THE_DOCUMENT: Record<DialectName, string[]> = {
     'POST /api/conversations/{}/rerun-stream',
     'POST /api/conversations/{}/edit-last-user-message',
     'POST /api/sessions/{}/inject-user-message',
+    'GET /api/sessions/{}/inject-user-message',
+    'PATCH /api/sessions/{}/inject-user-message/{}',
+    'DELETE /api/sessions/{}/inject-user-message/{}',
+    // Marking a conversation for the shared view, which the document serves only for shared ones.
+    'POST /api/conversations/{}/share',
     'GET /api/sessions/{}/download',
     'POST /api/chat/optimize-input',
     'POST /api/chat/optimize-input/stream',

@@ -116,6 +116,38 @@ describe('POST /api/stream', () => {
     expect(model.requests.at(-1)!.body.thinking).toBeUndefined();
   });
 
+  it('applies system_prefix, system_context and available_tools to this run only', async () => {
+    model.script([textReply('Bonjour.'), textReply('Hello again.')]);
+    const sessionId = `session_${Date.now()}_system`;
+    await readLines(alice, '/api/stream', {
+      messages: [{ role: 'user', content: 'greet me' }],
+      session_id: sessionId,
+      agent_id: 'demo-agent',
+      system_prefix: 'You answer in French.',
+      system_context: { response_language: 'fr', user_city: 'Lyon' },
+      available_tools: ['calculator'],
+    });
+    const sent = model.requests.at(-1)!.body;
+    const system = sent.messages[0];
+    expect(system.role).toBe('system');
+    expect(system.content.startsWith('You answer in French.')).toBe(true);
+    expect(system.content).toContain('"user_city": "Lyon"');
+    expect(sent.tools.map((t: { function: { name: string } }) => t.function.name)).toEqual(['calculator']);
+
+    // The next run of the same session has the agent's own prompt and tools again.
+    await readLines(alice, '/api/stream', { messages: [{ role: 'user', content: 'and now?' }], session_id: sessionId });
+    const next = model.requests.at(-1)!.body;
+    expect(next.messages[0].content).not.toContain('French');
+    expect(next.messages[0].content).not.toContain('Lyon');
+    expect(next.tools.map((t: { function: { name: string } }) => t.function.name).sort()).toEqual(['calculator', 'current_time']);
+  });
+
+  it('an empty available_tools list runs without tools', async () => {
+    model.script([textReply('No tools here.')]);
+    await readLines(alice, '/api/stream', { messages: [{ role: 'user', content: 'just talk' }], agent_id: 'demo-agent', available_tools: [] });
+    expect(model.requests.at(-1)!.body.tools).toBeUndefined();
+  });
+
   it('refuses overrides it cannot apply, in Sage\'s envelope', async () => {
     const base = { messages: [{ role: 'user', content: 'hi' }], agent_id: 'demo-agent' };
     const badModel = await alice.post('/api/stream', { ...base, llm_model_config: { model: 'no-such-model' } });
@@ -127,5 +159,11 @@ describe('POST /api/stream', () => {
     expect(badThinking.status).toBe(400);
     const notObject = await alice.post('/api/stream', [1, 2]);
     expect(notObject.status).toBe(400);
+    const unknownTool = await alice.post('/api/stream', { ...base, available_tools: ['web_search'] });
+    expect(unknownTool.status).toBe(400);
+    expect(unknownTool.body.message).toContain('web_search');
+    for (const body of [{ ...base, available_tools: 'calculator' }, { ...base, system_context: 'fr' }, { ...base, system_prefix: 7 }]) {
+      expect((await alice.post('/api/stream', body)).status, JSON.stringify(body)).toBe(400);
+    }
   });
 });

@@ -3,82 +3,7 @@ import type { TestGateway } from '../support/gateway.js';
 import { chunk, startOpenAIServer, textReply, type OpenAIServer } from '../support/openai-server.js';
 import { startRedis, type RedisServer } from '../support/redis-server.js';
 import { asDemoUser, startSageGateway, type SageClient } from './client.js';
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- lines are whatever the server sent
-type Line = Record<string, any>;
-
-/**
- * A stream read as the Sage web UI reads it: bytes split on `\n`, each
- * non-blank line JSON-parsed, lines that do not parse (heartbeats) skipped.
- * `raw` keeps each JSON line's exact text (without its `\n`).
- */
-class LineReader {
-  readonly lines: Line[] = [];
-  readonly raw: string[] = [];
-  text = '';
-  done: Promise<void>;
-  private readonly waiters: (() => void)[] = [];
-  private reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-  ended = false;
-
-  constructor(readonly response: Response) {
-    this.done = this.read();
-  }
-
-  static async open(client: SageClient, method: string, path: string, json?: unknown, query?: Record<string, string>): Promise<LineReader> {
-    const response = await client.fetch(method, path, { json, query });
-    return new LineReader(response);
-  }
-
-  private async read(): Promise<void> {
-    const reader = (this.reader = this.response.body!.getReader());
-    const decoder = new TextDecoder();
-    let pending = '';
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        const chunk = decoder.decode(value, { stream: true });
-        this.text += chunk;
-        pending += chunk;
-        const parts = pending.split('\n');
-        pending = parts.pop()!;
-        for (const part of parts) {
-          if (!part.trim()) continue;
-          try {
-            this.lines.push(JSON.parse(part) as Line);
-            this.raw.push(part);
-          } catch {
-            // Not JSON (a heartbeat comment): the UI skips it.
-          }
-        }
-        for (const w of this.waiters.splice(0)) w();
-      }
-    } catch {
-      // Aborted by the test.
-    } finally {
-      this.ended = true;
-      for (const w of this.waiters.splice(0)) w();
-    }
-  }
-
-  async atLeast(n: number): Promise<Line[]> {
-    while (this.lines.length < n && !this.ended) await new Promise<void>((r) => this.waiters.push(r));
-    return this.lines;
-  }
-
-  async cancel(): Promise<void> {
-    // The UI's abort: the connection goes, whatever the server still had to say.
-    await this.reader?.cancel().catch(() => undefined);
-    await this.done;
-  }
-}
-
-const textOf = (lines: Line[]) =>
-  lines
-    .filter((l) => l.type === 'assistant_text')
-    .map((l) => l.content as string)
-    .join('');
+import { LineReader, textOf, type Line } from './line-reader.js';
 
 let model: OpenAIServer;
 let gw: TestGateway;
@@ -86,7 +11,8 @@ let alice: SageClient;
 
 beforeAll(async () => {
   model = await startOpenAIServer();
-  gw = await startSageGateway({ modelUrl: model.url });
+  // Sage streams beat every 20 s by default; one second keeps the heartbeat test short.
+  gw = await startSageGateway({ modelUrl: model.url, configure: (raw) => (raw.dialects.sage.heartbeat_seconds = 1) });
   alice = asDemoUser(gw, 'alice');
 });
 
@@ -223,7 +149,7 @@ describe('POST /api/web-stream', () => {
     const sessionId = `session_${Date.now()}_beat`;
     const quiet = await LineReader.open(alice, 'POST', '/api/web-stream', webBody(sessionId, 'wait'));
     await quiet.atLeast(1);
-    // The test gateway's heartbeat interval is one second.
+    // This gateway's Sage heartbeat interval is one second.
     while (!quiet.text.includes(': heartbeat\n\n')) await new Promise((r) => setTimeout(r, 100));
     const resumed = await LineReader.open(alice, 'GET', `/api/stream/resume/${sessionId}`, undefined, { last_index: '0' });
     while (!resumed.text.includes(': heartbeat\n\n')) await new Promise((r) => setTimeout(r, 100));

@@ -73,6 +73,9 @@ export class V1Fold implements ViewFold<V1Event> {
       case 'usage':
         // No v1 counterpart; the totals reach the client in task_complete.
         return [];
+      case 'input.added':
+        // No v1 counterpart: a poller sees the answer that follows it.
+        return [];
       case 'card':
         return [{ type: 'card', data: { kind: event.data.kind, content: event.data.content } }];
       case 'file.created':

@@ -116,6 +116,9 @@ export class StepTracker {
       case 'usage':
         this.turnEndedSinceTool = true;
         return [];
+      case 'input.added':
+        // No step of its own: the user's words are not a step of the run.
+        return [];
       case 'card': {
         const card = cardOf(event.data.kind, event.data.content);
         this.memos.push({ id: this.id('memo', event), type: 'card', content: card });

@@ -53,6 +53,8 @@ export class ExecutionLogFold implements ViewFold<string> {
         const result = success ? (outputText(outputs) ?? this.answer ?? '') : failureText({ state, error });
         return [line({ type: 'result', subtype: success ? 'success' : 'error', is_error: !success, result })];
       }
+      // Guidance reaches the log's reader as the assistant's next answer; the input itself has no line there.
+      case 'input.added':
       case 'message.started':
       case 'message.delta':
       case 'reasoning.started':

@@ -4,7 +4,7 @@ import { asUser } from '../../http/as-user.js';
 import { routeOf, type Handler } from '../../http/dialect.js';
 import { pathParam } from '../../http/request-params.js';
 import type { OpenBeeContext } from './context.js';
-import { isBeeReply, messageText } from './chat-messages.js';
+import { beeText, isBeeReply } from './chat-messages.js';
 import { resolveMedia } from './media.js';
 import { rememberSeen } from './stream.js';
 import { bodyObject, optionalString } from './request-body.js';
@@ -82,8 +82,8 @@ export function messageHandlers(c: OpenBeeContext): Record<string, Handler> {
       // The next stream of this session starts after what this answer shows (see stream.ts).
       rememberSeen(ctx, sessionId, messages.at(-1)?.seq ?? -1);
       return messages.flatMap((m): ChatMessage[] => {
-        if (m.role === 'user') return [{ role: 'user', content: messageText(m), ts: m.createdAt }];
-        return isBeeReply(m) ? [{ role: 'bee', content: messageText(m), ts: m.createdAt }] : [];
+        if (m.role === 'user') return [{ role: 'user', content: beeText(m), ts: m.createdAt }];
+        return isBeeReply(m) ? [{ role: 'bee', content: beeText(m), ts: m.createdAt }] : [];
       });
     }),
   };

@@ -6,7 +6,7 @@ import { asUser } from '../../http/as-user.js';
 import type { Handler } from '../../http/dialect.js';
 import { pathParam } from '../../http/request-params.js';
 import { SseWriter, resumePosition } from '../../stream/sse.js';
-import { isBeeReply, messageText } from './chat-messages.js';
+import { beeText, isBeeReply } from './chat-messages.js';
 import type { OpenBeeContext } from './context.js';
 import { CatchUp, ReplyFollower } from './stream-follower.js';
 import { hasSeen, readSeen, seenCookie, sessionPath } from './stream-seen.js';
@@ -87,7 +87,7 @@ async function openReplyStream(c: OpenBeeContext, catchUp: CatchUp, ctx: Koa.Con
         read: (from, limit) => conversations.messages(principal, sessionId, from, limit),
         send: async (message) => {
           // Keys in sorted order, as the document's server writes them.
-          if (isBeeReply(message)) await sse.send({ id: message.seq, data: { content: messageText(message), created_at: message.createdAt, id: message.id } });
+          if (isBeeReply(message)) await sse.send({ id: message.seq, data: { content: beeText(message), created_at: message.createdAt, id: message.id } });
         },
         fail: (error) => {
           if (!(error instanceof EngineError && error.code === 'not_found')) {

@@ -1,32 +1,52 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { SmtpMailer, smtpFailure, type OutgoingMail } from './auth-smtp.js';
 import type { SageContext } from './context.js';
 import { sageError } from './i18n.js';
 
-export interface OutgoingMail {
-  to: string;
-  subject: string;
-  text: string;
+export type { OutgoingMail } from './auth-smtp.js';
+
+/** Where registration mail goes: `check` before anything is spent for it, then `send`. */
+export interface Mailer {
+  /** Throws the 503 when mail cannot go out now (SMTP server down, login refused). */
+  check(): Promise<void>;
+  /** Throws the 503 when this mail did not go out. */
+  send(mail: OutgoingMail): Promise<void>;
 }
+
+const CANNOT_SEND = { 'zh-CN': '邮件发送失败，请稍后再试或联系管理员', en: 'The mail could not be sent; please try again later or contact the administrator' };
 
 /**
- * Where registration mail goes. With `smtp` configured it would go out by
- * SMTP, which this server does not speak yet, so it says so clearly rather
- * than pretending to send. Without it (development) the mail is written to
- * the server log and appended, one JSON line each, to
- * `<data_dir>/outbox/mail.log`, where a developer (or a test) reads the code.
+ * With `smtp` configured, mail goes out by SMTP. Without it (development)
+ * the mail is written to the server log and appended, one JSON line each,
+ * to `<data_dir>/outbox/mail.log`, where a developer (or a test) reads the code.
  */
-export async function sendMail(c: SageContext, mail: OutgoingMail): Promise<void> {
-  assertMailCanGo(c);
-  const dir = join(c.config.store.data_dir, 'outbox');
-  await mkdir(dir, { recursive: true });
-  await appendFile(join(dir, 'mail.log'), `${JSON.stringify({ ...mail, at: new Date().toISOString() })}\n`, { mode: 0o600 });
-  c.logger.info({ to: mail.to, subject: mail.subject, outbox: join(dir, 'mail.log') }, 'mail written to the outbox (no smtp configured)');
+export function mailerOf(c: SageContext): Mailer {
+  return c.options.smtp ? smtpMailer(c, new SmtpMailer(c.options.smtp)) : outboxMailer(c);
 }
 
-/** Refuses before anything is spent (a code, a rate budget) when mail cannot go out. */
-export function assertMailCanGo(c: SageContext): void {
-  if (c.options.smtp) {
-    throw sageError('unavailable', { 'zh-CN': '邮件发送（SMTP）暂不支持，请联系管理员', en: 'Sending mail by SMTP is not supported yet; please contact the administrator' });
-  }
+function smtpMailer(c: SageContext, smtp: SmtpMailer): Mailer {
+  const refuse = (err: unknown, what: string): never => {
+    c.logger.warn({ smtp: smtp.server, error: smtpFailure(err) }, what);
+    throw sageError('unavailable', CANNOT_SEND);
+  };
+  return {
+    // A connection and login of its own: it costs a round trip per code, and
+    // in exchange a server that is down or refuses the login spends neither
+    // a code nor the address's once-a-minute budget.
+    check: () => smtp.check().catch((err: unknown) => refuse(err, 'the SMTP server cannot take mail')),
+    send: (mail) => smtp.send(mail).catch((err: unknown) => refuse(err, 'the SMTP server did not take a mail')),
+  };
+}
+
+function outboxMailer(c: SageContext): Mailer {
+  return {
+    check: async () => undefined,
+    send: async (mail) => {
+      const dir = join(c.config.store.data_dir, 'outbox');
+      await mkdir(dir, { recursive: true });
+      await appendFile(join(dir, 'mail.log'), `${JSON.stringify({ ...mail, at: new Date().toISOString() })}\n`, { mode: 0o600 });
+      c.logger.info({ to: mail.to, subject: mail.subject, outbox: join(dir, 'mail.log') }, 'mail written to the outbox (no smtp configured)');
+    },
+  };
 }

@@ -3,7 +3,7 @@ import { EngineError } from '../../engine/errors.js';
 import type { Principal } from '../../engine/records.js';
 import type { Handler } from '../../http/dialect.js';
 import { optionalText, requiredText, sageBody } from './auth-body.js';
-import { assertMailCanGo, sendMail } from './auth-mail.js';
+import { mailerOf } from './auth-mail.js';
 import { sageTenant } from './auth-tokens.js';
 import { userByEmail } from './auth-users.js';
 import type { SageContext } from './context.js';
@@ -15,7 +15,8 @@ const CODE_TTL_SECONDS = 600;
 const PER_EMAIL = { attempts: 1, windowSeconds: 60 };
 const PER_CLIENT = { attempts: 5, windowSeconds: 900 };
 const REGISTER_PER_CLIENT = { attempts: 10, windowSeconds: 900 };
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+// No separators or quoting in either part: an address a mail header could read as more than one.
+const EMAIL = /^[^\s@,;:<>()[\]\\"]+@[^\s@,;:<>()[\]\\"]+\.[^\s@,;:<>()[\]\\"]+$/;
 
 const CLOSED = { 'zh-CN': '当前服务未启用本地账号注册', en: 'Local registration is not enabled on this server' };
 const TOO_MANY = { 'zh-CN': '请求过于频繁，请稍后再试', en: 'Too many requests, please try again later' };
@@ -26,20 +27,29 @@ export function registerHandlers(c: SageContext): Record<string, Handler> {
   const tenant = sageTenant(c);
   const { engine } = c;
   const registrar: Principal = { tenant, userId: 'registration', username: 'registration', admin: true, via: 'system' };
+  const mailer = mailerOf(c);
 
   const sendCode: Handler = async (ctx) => {
     if (!(await registrationOpen(c))) throw sageError('invalid_argument', CLOSED);
     const email = emailOf(sageBody(ctx));
-    assertMailCanGo(c);
+    // The client's budget first, so nobody can make the server log in to its mail server at will;
+    // then the mail server, before the address's budget or a code is spent on a mail that cannot go.
     await limited(() => engine.attempts.take('sage-send-code-client', ctx.ip, PER_CLIENT, TOO_MANY['zh-CN']));
+    await mailer.check();
     await limited(() => engine.attempts.take('sage-send-code-email', email, PER_EMAIL, TOO_MANY['zh-CN']));
     if (await userByEmail(c, tenant, email)) throw sageError('conflict', TAKEN, { field: 'email' });
     const code = await engine.emailCodes.issue(tenant, email, CODE_TTL_SECONDS);
-    await sendMail(c, {
-      to: email,
-      subject: 'Sage 注册验证码 / Sage registration code',
-      text: `您的验证码是 ${code}，${CODE_TTL_SECONDS / 60} 分钟内有效。\nYour code is ${code}; it is valid for ${CODE_TTL_SECONDS / 60} minutes.`,
-    });
+    try {
+      await mailer.send({
+        to: email,
+        subject: 'Sage 注册验证码 / Sage registration code',
+        text: `您的验证码是 ${code}，${CODE_TTL_SECONDS / 60} 分钟内有效。\nYour code is ${code}; it is valid for ${CODE_TTL_SECONDS / 60} minutes.`,
+      });
+    } catch (err) {
+      // Nobody received it: used up here, so it is not left live to be guessed.
+      await engine.emailCodes.consume(tenant, email, code);
+      throw err;
+    }
     return { expires_in: CODE_TTL_SECONDS, retry_after: PER_EMAIL.windowSeconds };
   };
 

@@ -1,6 +1,7 @@
 import type Koa from 'koa';
 import type { Principal } from '../../engine/records.js';
-import { UserJwts } from '../../http/user-jwts.js';
+import { bearerToken } from '../../http/credentials.js';
+import { LOGIN_CLAIM, UserJwts } from '../../http/user-jwts.js';
 import type { SageContext } from './context.js';
 
 /** Marks a JWT as a Sage access token, so tokens the gateway signs for other APIs never pass as one. */
@@ -21,15 +22,23 @@ export interface SageLogin {
 }
 
 /**
- * What a login hands out: an access token (a signed JWT, checked without a
- * store read), a refresh token (stored hashed, rotated on use) and the
- * server-side session behind the `sage_session` cookie, which logout ends at once.
+ * What a login hands out: an access token (a signed JWT), a refresh token
+ * (stored hashed, rotated on use) and the server-side session behind the
+ * `sage_session` cookie. One id names the login in all three: the session's
+ * id is the refresh tokens' family and the access tokens' `sid`, so logout
+ * by any of them ends all of them at once.
+ *
+ * An access token lives while its login's refresh family does, not while
+ * the cookie session does: the session ends once idle for
+ * `auth.session_idle_seconds`, and a client holding only tokens must keep
+ * working until it logs out. (So a refresh TTL shorter than the access
+ * token's also cuts the access token short.)
  */
 export class SageTokens {
   readonly jwts: UserJwts;
 
   constructor(private readonly c: SageContext) {
-    this.jwts = new UserJwts(c.engine, SAGE_AUDIENCE);
+    this.jwts = new UserJwts(c.engine, SAGE_AUDIENCE, { loginLive: (sid) => c.engine.refreshTokens.isLive(sid) });
   }
 
   async login(ctx: Koa.Context, principal: Principal): Promise<SageLogin> {
@@ -42,8 +51,8 @@ export class SageTokens {
       path: '/',
       expires: new Date(session.expiresAt),
     });
-    const refresh = await this.c.engine.refreshTokens.issue(principal);
-    return { ...(await this.access(principal)), refresh_token: refresh };
+    const refresh = await this.c.engine.refreshTokens.issue(principal, { family: session.id });
+    return { ...(await this.access(principal, session.id)), refresh_token: refresh };
   }
 
   /** A new access token and the next refresh token, for a live refresh token (401 otherwise). */
@@ -51,23 +60,36 @@ export class SageTokens {
     const redeemed = await this.c.engine.refreshTokens.rotate(refreshToken);
     const user = await this.c.engine.directory.getUser(redeemed.principal.tenant, redeemed.principal.userId);
     const principal = user ? this.c.engine.directory.principalOf(user, 'jwt') : redeemed.principal;
-    return { ...(await this.access(principal)), refresh_token: redeemed.token };
+    return { ...(await this.access(principal, redeemed.family)), refresh_token: redeemed.token };
   }
 
-  /** Ends the session of the request's cookie (if any) and clears the cookie. */
+  /**
+   * Ends the login of the request's cookie and the login of its access token
+   * (each when present and still good), and clears the cookie.
+   */
   async logout(ctx: Koa.Context): Promise<void> {
     const cookie = ctx.cookies.get(SESSION_COOKIE, { signed: true });
     // Only a cookie that still proves its session may end it (its id alone is not secret).
-    if (cookie && (await this.c.engine.sessions.verify(cookie))) await this.c.engine.sessions.revoke(cookie.split('.')[0] ?? '');
+    if (cookie && (await this.c.engine.sessions.verify(cookie))) await this.endLogin(cookie.split('.')[0] ?? '');
+    const token = bearerToken(ctx);
+    const checked = token ? await this.jwts.check(token) : undefined;
+    const sid = checked?.kind === 'valid' ? checked.claims[LOGIN_CLAIM] : undefined;
+    if (typeof sid === 'string' && sid) await this.endLogin(sid);
     // Written by hand: Koa's cookies never send `Max-Age`, and some clients honour only that.
     for (const name of [SESSION_COOKIE, `${SESSION_COOKIE}.sig`]) {
       ctx.append('Set-Cookie', `${name}=; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax`);
     }
   }
 
-  private async access(principal: Principal): Promise<Omit<SageLogin, 'refresh_token'>> {
+  /** The session and every refresh token of one login; its access tokens then fail `loginLive`. */
+  private async endLogin(sid: string): Promise<void> {
+    await this.c.engine.refreshTokens.revokeFamily(sid);
+    await this.c.engine.sessions.revoke(sid);
+  }
+
+  private async access(principal: Principal, sid: string): Promise<Omit<SageLogin, 'refresh_token'>> {
     const ttl = this.c.options.access_token_ttl_seconds;
-    const token = await this.jwts.sign(principal.tenant, principal.userId, ttl);
+    const token = await this.jwts.sign(principal.tenant, principal.userId, ttl, { [LOGIN_CLAIM]: sid });
     return { access_token: token, token_type: 'bearer', expires_in: ttl };
   }
 }

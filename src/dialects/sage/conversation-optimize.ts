@@ -1,14 +1,12 @@
 import type Koa from 'koa';
-import { userKey } from '../../engine/directory.js';
 import { EngineError } from '../../engine/errors.js';
 import type { Principal } from '../../engine/records.js';
 import { ExecutorError } from '../../executors/executor.js';
 import { oneShot, oneShotStream, type OneShotRequest } from '../../executors/one-shot.js';
-import { NdjsonWriter } from '../../stream/ndjson.js';
 import { optionalText, sageBody } from './auth-body.js';
 import type { SageContext } from './context.js';
 import { localize, sageError, type Localized } from './i18n.js';
-import { pythonJson } from './stream-json.js';
+import { sageNdjson } from './stream-run.js';
 
 /** Longest draft accepted: a chat input, not a document. */
 export const MAX_DRAFT_LENGTH = 8000;
@@ -78,7 +76,7 @@ export async function optimizeInput(c: SageContext, ctx: Koa.Context) {
  */
 export async function optimizeInputStream(c: SageContext, ctx: Koa.Context, principal: Principal): Promise<undefined> {
   const request = optimizeRequest(ctx);
-  const out = new NdjsonWriter(ctx, c.streams, pythonJson, { owner: userKey(principal.tenant, principal.userId) });
+  const out = sageNdjson(ctx, c, principal);
   const controller = new AbortController();
   out.writer.onClose(() => controller.abort(new Error('the client left')));
   let text = '';

@@ -3,12 +3,15 @@ import { notImplementedHandlers } from '../not-implemented.js';
 import { agentHandlers } from './agent-handlers.js';
 import { authHandlers } from './auth-handlers.js';
 import type { SageContext } from './context.js';
+import { conversationEditHandlers } from './conversation-edit-handlers.js';
 import { conversationHandlers } from './conversation-handlers.js';
 import { registerSageCredentials } from './credentials.js';
 import { sageEnvelope } from './envelope.js';
 import { renderSageError } from './errors.js';
+import { guidanceHandlers } from './guidance-handlers.js';
 import { streamConversationHandlers } from './stream-conversation-handlers.js';
 import { streamHandlers } from './stream-handlers.js';
+import { shareHandlers } from './share-handlers.js';
 import { systemHandlers } from './system-handlers.js';
 import { userHandlers } from './user-handlers.js';
 
@@ -33,6 +36,9 @@ export const createSageDialect: DialectFactory = ({ engine, config, logger, stre
       ...streamHandlers(c),
       ...conversationHandlers(c),
       ...streamConversationHandlers(c),
+      ...conversationEditHandlers(c),
+      ...guidanceHandlers(c),
+      ...shareHandlers(c),
     },
     envelope: sageEnvelope,
     renderError: renderSageError,

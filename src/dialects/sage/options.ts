@@ -9,15 +9,21 @@ export const sageOptionsSchema = {
   // Addresses or CIDR ranges whose `X-Sage-Internal-UserId` header is believed (trusted_proxy mode).
   trusted_proxies: { type: 'array', items: { type: 'string' }, default: [] },
   access_token_ttl_seconds: { type: 'integer', minimum: 60, default: 86_400 },
+  // A quiet chat stream gets a `: heartbeat` line after this long (the public server's 20 s).
+  heartbeat_seconds: { type: 'integer', minimum: 1, maximum: 300, default: 20 },
   // The agent of a chat that names none; the tenant's first agent when unset.
   default_agent: { type: 'string', minLength: 1 },
   // Where `/api/observability/jaeger*` sends admins; unset: those routes answer 404.
   jaeger_url: { type: 'string', pattern: '^https?://' },
-  // Registration codes go out by mail when set; else to the server log and `<data_dir>/outbox/`.
+  // Registration codes go out by SMTP when set; else to the server log and `<data_dir>/outbox/`.
+  // `secure: true` is TLS from the start (port 465); otherwise STARTTLS is used when the server
+  // offers it. `user` + `password` log in; the password is best given as `${SOME_ENV_VAR}`.
   smtp: {
     type: 'object',
     additionalProperties: false,
     required: ['host', 'from'],
+    // A password with no user would be dropped silently, the mail then sent without a login.
+    dependencies: { password: ['user'] },
     properties: {
       host: { type: 'string', minLength: 1 },
       port: { type: 'integer', minimum: 1, maximum: 65535, default: 587 },

@@ -1,4 +1,5 @@
-import type { Message, MessagePart, Principal, Task } from '../../engine/records.js';
+import { messageText } from '../../engine/message-text.js';
+import type { Message, Principal, Task } from '../../engine/records.js';
 import { isFinal } from '../../engine/task-finish.js';
 import { asUser } from '../../http/as-user.js';
 import type { Handler } from '../../http/dialect.js';
@@ -23,9 +24,6 @@ async function allMessages(c: SageContext, principal: Principal, sessionId: stri
   return out;
 }
 
-const textOf = (content: string | MessagePart[]): string =>
-  typeof content === 'string' ? content : content.map((p) => (p.type === 'text' ? p.text : '')).filter(Boolean).join('\n');
-
 function typeOf(m: Message): string {
   if (m.role === 'user') return 'user_input';
   if (m.role === 'tool') return 'tool_call_result';
@@ -36,16 +34,20 @@ function typeOf(m: Message): string {
 function messageDto(m: Message, sessionId: string): Record<string, unknown> {
   return messageLine({
     role: m.role,
-    content: textOf(m.content),
+    content: messageText(m.content),
     reasoning_content: m.reasoning || undefined,
     tool_calls: m.toolCalls?.map((call, index) => ({ index, id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } })),
     message_id: m.id,
     tool_call_id: m.toolCallId,
     type: typeOf(m),
     ts: m.createdAt,
+    metadata: m.meta,
     session_id: sessionId,
   });
 }
+
+/** Messages a client marked as not for the chat view (the web UI's own rule). */
+const hidden = (m: Message): boolean => Boolean(m.meta?.hidden_from_chat || m.meta?.hide_from_chat) || m.meta?.sse_visible === false;
 
 /**
  * Where a client that has this snapshot resumes the latest run's stream.
@@ -64,25 +66,32 @@ async function nextStreamIndex(views: SageViews, principal: Principal, task: Tas
   return (await views.current(principal, task.id)).view.size;
 }
 
+/**
+ * A conversation as its messages route shows it, read as `principal` (its
+ * owner, or the owner of a shared one): the shown messages in the shape of
+ * stream lines, the resume index of its latest run, and its listing entry.
+ */
+export async function conversationSnapshot(c: SageContext, views: SageViews, principal: Principal, sessionId: string) {
+  const conversation = await c.engine.conversations.get(principal, sessionId);
+  // The run is read before the messages: a run that ends in between shows its answer and an index past it.
+  const task = await latestTask(c, principal, sessionId);
+  const messages = await allMessages(c, principal, sessionId);
+  const index = await nextStreamIndex(views, principal, task, messages);
+  const agentName = await new AgentNames(c.engine, principal).of(conversation.agentId);
+  const shown = messages.filter((m) => !hidden(m));
+  return {
+    conversation_id: sessionId,
+    messages: shown.map((m) => messageDto(m, sessionId)),
+    message_count: shown.length,
+    next_stream_index: index,
+    conversation_info: conversationItem(conversation, agentName, roleCounts(messages), c.options.jaeger_url),
+  };
+}
+
 /** The conversation routes that belong with the chat streams (their indexes must agree with resume). */
 export function streamConversationHandlers(c: SageContext): Record<string, Handler> {
   const views = sageStreamViews(c.views).chat;
   return {
-    conversationMessages: asUser(async (ctx, principal) => {
-      const sessionId = pathParam(ctx, 'session_id');
-      const conversation = await c.engine.conversations.get(principal, sessionId);
-      // The run is read before the messages: a run that ends in between shows its answer and an index past it.
-      const task = await latestTask(c, principal, sessionId);
-      const messages = await allMessages(c, principal, sessionId);
-      const index = await nextStreamIndex(views, principal, task, messages);
-      const agentName = await new AgentNames(c.engine, principal).of(conversation.agentId);
-      return {
-        conversation_id: sessionId,
-        messages: messages.map((m) => messageDto(m, sessionId)),
-        message_count: messages.length,
-        next_stream_index: index,
-        conversation_info: conversationItem(conversation, agentName, roleCounts(messages), c.options.jaeger_url),
-      };
-    }),
+    conversationMessages: asUser((ctx, principal) => conversationSnapshot(c, views, principal, pathParam(ctx, 'session_id'))),
   };
 }

@@ -1,5 +1,4 @@
 import type Koa from 'koa';
-import { userKey } from '../../engine/directory.js';
 import type { Principal } from '../../engine/records.js';
 import { asUser } from '../../http/as-user.js';
 import type { Handler } from '../../http/dialect.js';
@@ -8,7 +7,7 @@ import type { SageContext } from './context.js';
 import { sageError } from './i18n.js';
 import { activeSessions } from './stream-active.js';
 import { readStreamRequest } from './stream-request.js';
-import { emptyStream, latestTask, startRun, streamTaskLines } from './stream-run.js';
+import { assertStreamRoom, emptyStream, latestTask, startRun, streamTaskLines } from './stream-run.js';
 import { sageStreamViews, type SageViews } from './stream-view.js';
 
 /** Most lines a `last_index` may name (far beyond any run). */
@@ -35,11 +34,8 @@ export function streamHandlers(c: SageContext): Record<string, Handler> {
   const run = (lines: SageViews, agentRequired: boolean): Handler =>
     asUser(async (ctx, principal: Principal) => {
       const settings = readStreamRequest(ctx.request.body);
-      // Refused before the run starts: a run nobody can watch would still cost a model call.
-      if (c.streams.countOf(userKey(principal.tenant, principal.userId)) >= c.streams.options.perUser) {
-        throw sageError('rate_limited', { 'zh-CN': '打开的流过多，请稍后再试', en: 'Too many open streams, please try again later' });
-      }
-      const task = await startRun(ctx, c, principal, settings, { agentRequired });
+      assertStreamRoom(c, principal);
+      const task = await startRun(ctx, c, principal, settings, { text: settings.text }, { agentRequired });
       return streamTaskLines(ctx, c, lines, principal, task, 0);
     });
   return {

@@ -8,6 +8,11 @@
 /** A number Python holds as a float: written with a fraction even when whole (`1764745815.0`). */
 export class PyFloat {
   constructor(readonly value: number) {}
+
+  /** In an ordinary JSON body (an envelope holding stream-shaped messages) it is the plain number. */
+  toJSON(): number {
+    return this.value;
+  }
 }
 
 /** Python's float repr for the values we write (timestamps): shortest round-trip digits, `.0` when whole. */

@@ -1,4 +1,5 @@
 import { invalid } from '../../engine/errors.js';
+import { BUILT_IN_TOOL_NAMES } from '../../executors/tools.js';
 import { sageError } from './i18n.js';
 
 /** The run settings a chat request asks for, beyond its text. */
@@ -16,6 +17,12 @@ export interface StreamSettings {
   model?: string;
   agentName?: string;
   agentMode?: string;
+  /** Replaces the agent's system prompt for this run (`system_prefix`). */
+  systemPrefix?: string;
+  /** Given to the model with the system prompt for this run (`system_context`). */
+  systemContext?: Record<string, unknown>;
+  /** The tools this run may call instead of the agent's (`available_tools`). */
+  tools?: string[];
 }
 
 /** Longest loop cap a request may ask for. */
@@ -66,44 +73,80 @@ function optionalBool(body: Record<string, unknown>, field: string): boolean | u
   return v;
 }
 
-export const EMPTY_MESSAGES = { 'zh-CN': '消息列表不能为空', en: 'The message list must not be empty' };
+function optionalStrings(body: Record<string, unknown>, field: string): string[] | undefined {
+  const v = body[field];
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw invalid(`${field} must be a list of strings`, { field });
+  return v as string[];
+}
 
-/** A ChatRequest / StreamRequest body read into run settings; a bad one is a 400 in Sage's words. */
-export function readStreamRequest(raw: unknown): StreamSettings {
+function optionalObject(body: Record<string, unknown>, field: string): Record<string, unknown> | undefined {
+  const v = body[field];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'object' || Array.isArray(v)) throw invalid(`${field} must be an object`, { field });
+  return v as Record<string, unknown>;
+}
+
+export const EMPTY_MESSAGES = { 'zh-CN': '消息列表不能为空', en: 'The message list must not be empty' };
+const EMPTY_USER_MESSAGE = { 'zh-CN': '用户消息不能为空', en: 'The user message must not be empty' };
+
+function objectBody(raw: unknown): Record<string, unknown> {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw sageError('invalid_argument', { 'zh-CN': '请求体必须是 JSON 对象', en: 'The request body must be a JSON object' });
   }
-  const body = raw as Record<string, unknown>;
-  const messages = body.messages;
-  if (!Array.isArray(messages) || messages.length === 0) throw sageError('invalid_argument', EMPTY_MESSAGES);
-  const last = [...messages].reverse().find((m) => m && typeof m === 'object' && (m as { role?: unknown }).role === 'user') as
-    | { content?: unknown }
-    | undefined;
-  const { text, tags } = stripControlTags(contentText(last?.content));
-  if (!text) throw sageError('invalid_argument', { 'zh-CN': '用户消息不能为空', en: 'The user message must not be empty' }, { field: 'messages' });
+  return raw as Record<string, unknown>;
+}
 
+/** The run settings of a StreamRequest without its messages (what a rerun sends). */
+export function readRunSettings(raw: unknown): Omit<StreamSettings, 'text'> {
+  const body = objectBody(raw);
   const loops = body.max_loop_count;
   if (loops !== undefined && loops !== null && (!Number.isInteger(loops) || (loops as number) < 1 || (loops as number) > MAX_LOOPS)) {
     throw invalid(`max_loop_count must be an integer from 1 to ${MAX_LOOPS}`, { field: 'max_loop_count' });
   }
-  const llm = body.llm_model_config;
-  if (llm !== undefined && llm !== null && (typeof llm !== 'object' || Array.isArray(llm))) {
-    throw invalid('llm_model_config must be an object', { field: 'llm_model_config' });
-  }
-  const model = llm ? (llm as { model?: unknown }).model : undefined;
+  const llm = optionalObject(body, 'llm_model_config');
+  const model = llm?.model;
   if (model !== undefined && typeof model !== 'string') throw invalid('llm_model_config.model must be a string', { field: 'llm_model_config' });
-  const sessionId = optionalString(body, 'session_id');
+  const tools = optionalStrings(body, 'available_tools');
+  const unknown = tools?.filter((t) => !BUILT_IN_TOOL_NAMES.includes(t)) ?? [];
+  if (unknown.length) {
+    throw invalid(`unknown tools in available_tools: ${unknown.join(', ')} (known tools: ${BUILT_IN_TOOL_NAMES.join(', ')})`, { field: 'available_tools' });
+  }
   return {
-    sessionId,
+    sessionId: optionalString(body, 'session_id'),
     agentId: optionalString(body, 'agent_id'),
-    text,
-    // A tag in the message wins over the field: it is what the user set for this very message.
-    reasoning: truthy(tags.enable_deep_thinking) ?? optionalBool(body, 'deep_thinking'),
-    plan: truthy(tags.enable_plan),
-    thinkingLevel: tags.thinking_level,
+    reasoning: optionalBool(body, 'deep_thinking'),
     maxLoops: (loops as number | undefined) ?? undefined,
     model: model || undefined,
     agentName: optionalString(body, 'agent_name'),
     agentMode: optionalString(body, 'agent_mode'),
+    systemPrefix: optionalString(body, 'system_prefix'),
+    systemContext: optionalObject(body, 'system_context'),
+    tools,
   };
+}
+
+/** The text of a message the user wrote, with its leading control tags read as settings (a tag wins over a body field). */
+export function userText(content: unknown, settings: Omit<StreamSettings, 'text'>): StreamSettings {
+  const { text, tags } = stripControlTags(contentText(content));
+  if (!text) throw sageError('invalid_argument', EMPTY_USER_MESSAGE, { field: 'messages' });
+  return {
+    ...settings,
+    text,
+    // A tag in the message wins over the field: it is what the user set for this very message.
+    reasoning: truthy(tags.enable_deep_thinking) ?? settings.reasoning,
+    plan: truthy(tags.enable_plan),
+    thinkingLevel: tags.thinking_level,
+  };
+}
+
+/** A ChatRequest / StreamRequest body read into run settings; a bad one is a 400 in Sage's words. */
+export function readStreamRequest(raw: unknown): StreamSettings {
+  const settings = readRunSettings(raw);
+  const messages = objectBody(raw).messages;
+  if (!Array.isArray(messages) || messages.length === 0) throw sageError('invalid_argument', EMPTY_MESSAGES);
+  const last = [...messages].reverse().find((m) => m && typeof m === 'object' && (m as { role?: unknown }).role === 'user') as
+    | { content?: unknown }
+    | undefined;
+  return userText(last?.content, settings);
 }

@@ -55,6 +55,9 @@ class SageFold implements ViewFold<SageFrame> {
         return event.data.text
           ? [this.line({ role: 'assistant', reasoning_content: event.data.text, message_id: event.data.reasoningId, type: 'reasoning_content', ts })]
           : [];
+      case 'input.added':
+        // Guidance the run took in, shown as the user message it now is (its metadata names the guidance).
+        return [this.line({ role: 'user', content: event.data.text, message_id: event.data.messageId, type: 'user_input', ts, metadata: event.data.meta })];
       case 'tool.started': {
         const args = typeof event.data.arguments === 'string' ? event.data.arguments : JSON.stringify(event.data.arguments ?? {});
         const call = { index: 0, id: event.data.callId, type: 'function' as const, function: { name: event.data.name, arguments: args } };

@@ -34,6 +34,9 @@ export class OpenAIExecutor implements Executor {
     let usage: Usage | undefined;
     let toolCalls = 0;
     for (let turnNumber = 1; ; turnNumber++) {
+      const injected = (await request.takeInput?.()) ?? [];
+      history.push(...injected);
+      added.push(...injected);
       const turn = await this.turn(request, history);
       usage = addUsage(usage, turn.usage);
       const reasoning = turn.reasoning ? { reasoning: turn.reasoning } : {};
