@@ -146,6 +146,8 @@ export interface RunOverrides {
   context?: Record<string, unknown>;
   /** The tools this run may call, instead of the agent's (built-in tool names). */
   tools?: string[];
+  /** Sampling settings for this run's model calls (`temperature`, `top_p`, `max_tokens`, …), over the model's own `params`. */
+  sampling?: Record<string, number>;
 }
 
 export interface Task {

@@ -157,8 +157,10 @@ export class TaskRunner {
     const { store, config, directory, conversations } = this.deps;
     const owner = ownerOf(task);
     const agent = await directory.getAgent(owner, task.agentId);
-    const model = config.models.find((m) => m.name === task.model);
-    if (!model) throw new Error(`model "${task.model}" is no longer configured`);
+    const configured = config.models.find((m) => m.name === task.model);
+    if (!configured) throw new Error(`model "${task.model}" is no longer configured`);
+    const sampling = task.overrides?.sampling;
+    const model = sampling ? { ...configured, params: { ...configured.params, ...sampling } } : configured;
     const emit = async (event: EventInput) => {
       // Keep the text of the latest answer so a cancelled or failed run still saves what it said.
       if (event.type === 'message.started') emitted.text = '';

@@ -18,6 +18,7 @@ import type { TestGateway } from '../support/gateway.js';
 import { chunk, startOpenAIServer, textReply, type OpenAIServer, type Scripted } from '../support/openai-server.js';
 import { startRedis, type RedisServer } from '../support/redis-server.js';
 import { startSageGateway } from './client.js';
+import { slowToolTurn } from './setup.js';
 
 const ON_DEMO_MODEL = ['conversation-edits.yaml', 'conversation-sharing.yaml'];
 /** What the local model answers in each scenario beyond its fallback, which stalls. */
@@ -25,15 +26,7 @@ const ON_LOCAL_MODEL: Record<string, Scripted[]> = {
   'conversation-guidance.yaml': [],
   // Slow enough that the guidance arrives before the tool result, where the run reads it.
   'conversation-guidance-delivered.yaml': [
-    {
-      delayMs: 150,
-      chunks: [
-        chunk.text('Let me work it out. '),
-        ...chunk.toolCall({ id: 'call_1', name: 'calculator', arguments: '{"expression": "6 * 7"}' }, 4),
-        chunk.finish('tool_calls'),
-        chunk.usage(10, 5),
-      ],
-    },
+    slowToolTurn(),
     textReply('It is 42.'),
   ],
 };

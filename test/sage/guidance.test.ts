@@ -1,27 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestGateway } from '../support/gateway.js';
-import { chunk, startOpenAIServer, textReply, type OpenAIServer, type StreamReply } from '../support/openai-server.js';
+import { chunk, startOpenAIServer, textReply, type OpenAIServer } from '../support/openai-server.js';
 import { startRedis, type RedisServer } from '../support/redis-server.js';
 import { asDemoUser, SageClient, startSageGateway } from './client.js';
 import { LineReader, textOf } from './line-reader.js';
-import { useSageGateway, webStreamBody } from './setup.js';
+import { slowToolTurn, useSageGateway, webStreamBody } from './setup.js';
 
 const s = useSageGateway();
 
 const guide = (sessionId: string) => `/api/sessions/${sessionId}/inject-user-message`;
 
-/** A first turn that says a little, then calls the calculator slowly: time for guidance to arrive before the next turn. */
-function slowToolTurn(): StreamReply {
-  return {
-    delayMs: 150,
-    chunks: [
-      chunk.text('Let me work it out. '),
-      ...chunk.toolCall({ id: 'call_1', name: 'calculator', arguments: '{"expression": "6 * 7"}' }, 4),
-      chunk.finish('tool_calls'),
-      chunk.usage(10, 5),
-    ],
-  };
-}
 
 describe('guidance: /api/sessions/{id}/inject-user-message', () => {
   it('reaches the running reply at its next model turn, is streamed back as a user line, and is kept in the history', async () => {

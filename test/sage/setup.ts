@@ -1,6 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
 import type { TestGateway } from '../support/gateway.js';
-import { startOpenAIServer, type OpenAIServer } from '../support/openai-server.js';
+import { chunk, startOpenAIServer, type OpenAIServer, type StreamReply } from '../support/openai-server.js';
 import { asDemoUser, startSageGateway, type SageClient, type SageGatewayOptions } from './client.js';
 
 /** What a test file gets: the local model server, a gateway running on it, and its two demo users. */
@@ -40,3 +40,16 @@ export const webStreamBody = (sessionId: string, content: string) => ({
   agent_mode: 'simple',
   agent_id: 'demo-agent',
 });
+
+/** A first turn that says a little, then calls the calculator slowly: time for guidance to arrive before the next turn. */
+export function slowToolTurn(): StreamReply {
+  return {
+    delayMs: 150,
+    chunks: [
+      chunk.text('Let me work it out. '),
+      ...chunk.toolCall({ id: 'call_1', name: 'calculator', arguments: '{"expression": "6 * 7"}' }, 4),
+      chunk.finish('tool_calls'),
+      chunk.usage(10, 5),
+    ],
+  };
+}

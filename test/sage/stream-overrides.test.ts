@@ -142,6 +142,27 @@ describe('POST /api/stream', () => {
     expect(next.tools.map((t: { function: { name: string } }) => t.function.name).sort()).toEqual(['calculator', 'current_time']);
   });
 
+  it('applies llm_model_config sampling settings to this run\'s model calls; where the model is stays the server\'s', async () => {
+    model.script([textReply('Sampled.'), textReply('Default.')]);
+    const sessionId = `session_${Date.now()}_sampling`;
+    await readLines(alice, '/api/stream', {
+      messages: [{ role: 'user', content: 'be creative' }],
+      session_id: sessionId,
+      agent_id: 'demo-agent',
+      llm_model_config: { temperature: 1.3, top_p: 0.9, max_tokens: 256, base_url: 'http://169.254.169.254/v1', api_key: 'sk-other' },
+    });
+    const sent = model.requests.at(-1)!;
+    expect(sent.body).toMatchObject({ temperature: 1.3, top_p: 0.9, max_tokens: 256 });
+    // The request reached the configured server with the configured key.
+    expect(sent.headers.authorization).toBe('Bearer sk-test');
+    await readLines(alice, '/api/stream', { messages: [{ role: 'user', content: 'again' }], session_id: sessionId });
+    expect(model.requests.at(-1)!.body.temperature).toBeUndefined();
+    for (const llm of [{ temperature: 3 }, { top_p: -1 }, { max_tokens: 1.5 }, { temperature: 'hot' }]) {
+      const refused = await alice.post('/api/stream', { messages: [{ role: 'user', content: 'x' }], agent_id: 'demo-agent', llm_model_config: llm });
+      expect(refused.status, JSON.stringify(llm)).toBe(400);
+    }
+  });
+
   it('an empty available_tools list runs without tools', async () => {
     model.script([textReply('No tools here.')]);
     await readLines(alice, '/api/stream', { messages: [{ role: 'user', content: 'just talk' }], agent_id: 'demo-agent', available_tools: [] });

@@ -23,6 +23,35 @@ export interface StreamSettings {
   systemContext?: Record<string, unknown>;
   /** The tools this run may call instead of the agent's (`available_tools`). */
   tools?: string[];
+  /** Sampling settings from `llm_model_config` for this run's model calls. */
+  sampling?: Record<string, number>;
+}
+
+/**
+ * The `llm_model_config` fields a run may set, each with its range. Where the
+ * model is and which key it uses come from the server's config only: a
+ * request never points the gateway at another server.
+ */
+const SAMPLING: Record<string, { min: number; max: number; integer?: boolean }> = {
+  temperature: { min: 0, max: 2 },
+  top_p: { min: 0, max: 1 },
+  max_tokens: { min: 1, max: 1_000_000, integer: true },
+  presence_penalty: { min: -2, max: 2 },
+  frequency_penalty: { min: -2, max: 2 },
+};
+
+function samplingOf(llm: Record<string, unknown> | undefined): Record<string, number> | undefined {
+  if (!llm) return undefined;
+  const out: Record<string, number> = {};
+  for (const [field, range] of Object.entries(SAMPLING)) {
+    const v = llm[field];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < range.min || v > range.max || (range.integer && !Number.isInteger(v))) {
+      throw invalid(`llm_model_config.${field} must be a${range.integer ? 'n integer' : ' number'} from ${range.min} to ${range.max}`, { field: 'llm_model_config' });
+    }
+    out[field] = v;
+  }
+  return Object.keys(out).length ? out : undefined;
 }
 
 /** Longest loop cap a request may ask for. */
@@ -123,6 +152,7 @@ export function readRunSettings(raw: unknown): Omit<StreamSettings, 'text'> {
     systemPrefix: optionalString(body, 'system_prefix'),
     systemContext: optionalObject(body, 'system_context'),
     tools,
+    sampling: samplingOf(llm),
   };
 }
 

@@ -32,6 +32,7 @@ function overridesOf(agent: Agent, settings: RunSettings): RunOverrides | undefi
     ...(settings.systemPrefix !== undefined ? { systemPrompt: settings.systemPrefix } : {}),
     ...(Object.keys(context).length ? { context } : {}),
     ...(settings.tools ? { tools: settings.tools } : {}),
+    ...(settings.sampling ? { sampling: settings.sampling } : {}),
   };
   return Object.keys(overrides).length ? overrides : undefined;
 }

@@ -243,17 +243,23 @@ async function sendMessage(text) {
   state.lastEnd = null;
   state.status = 'streaming';
   render();
+  if (!(await follow((signal) => request('POST', '/web-stream', body, signal)))) return;
+  state.status = 'done';
+  await refreshHistory();
+}
+
+/** Reads one stream into the view under its own controller; false when it was aborted (a stop, a reload). */
+async function follow(open) {
   const mine = (controller = new AbortController());
   try {
-    await readStream(await request('POST', '/web-stream', body, mine.signal));
+    await readStream(await open(mine.signal));
+    return true;
   } catch (error) {
-    if (isAbort(error)) return;
+    if (isAbort(error)) return false;
     throw error;
   } finally {
     if (controller === mine) controller = null;
   }
-  state.status = 'done';
-  await refreshHistory();
 }
 
 /** Stop as the UI does it: drop the stream, then ask the server to interrupt; show what it kept. */
@@ -292,16 +298,8 @@ async function openConversation(sessionId) {
   const from = await showConversation(sessionId);
   state.resumedFrom = from;
   state.lastIndex = from;
-  const mine = (controller = new AbortController());
-  try {
-    const query = new URLSearchParams({ last_index: String(from) });
-    await readStream(await request('GET', `/stream/resume/${encodeURIComponent(sessionId)}?${query}`, undefined, mine.signal));
-  } catch (error) {
-    if (isAbort(error)) return;
-    throw error;
-  } finally {
-    if (controller === mine) controller = null;
-  }
+  const query = new URLSearchParams({ last_index: String(from) });
+  if (!(await follow((signal) => request('GET', `/stream/resume/${encodeURIComponent(sessionId)}?${query}`, undefined, signal)))) return;
   state.status = 'done';
 }
 
