@@ -5,23 +5,14 @@ import { updateRecord } from './record-update.js';
 import type { Principal, User } from './records.js';
 import { hashPassword, verifyPassword } from './secrets.js';
 import { scopedKey, userKey } from './keys.js';
+import { UserEmailIndex } from './user-email-index.js';
 
-const C = { user: 'user', username: 'username', emailIndexBuilt: 'user-email-index' } as const;
+const C = { user: 'user', username: 'username' } as const;
 /** The collection of user records, each keyed by its `userKey`. */
 export const USER_RECORDS = C.user;
 const usersOf = (tenant: string) => `users:${tenant}`;
 /** Users the config declared at some boot (members are `scopedKey`s), so a later boot can tell who left it. */
 const CONFIG_USERS = 'config-users';
-/**
- * The ids of a tenant's users with one email (lower-cased). A listing, not a
- * unique claim: the directory does not require emails to be unique, and each
- * member is checked against its record when read, so an entry a race left
- * behind never names the wrong user.
- */
-const withEmail = (tenant: string, email: string) => `user-emails:${scopedKey(tenant, email.toLowerCase())}`;
-/** More users than this sharing one email are not looked through. */
-const EMAIL_MATCHES = 50;
-
 export { userKey } from './keys.js';
 
 
@@ -105,13 +96,14 @@ function sameProof(a: User, b: User): boolean {
  * of the user proves (removal, username, admin flag, password).
  */
 export class Users {
-  /** Tenants whose users this instance saw indexed by email (see `emailIndexOf`). */
-  private readonly emailIndexed = new Set<string>();
+  private readonly emails: UserEmailIndex;
 
   constructor(
     private readonly store: Store,
     private readonly proofChanged: () => Promise<void>,
-  ) {}
+  ) {
+    this.emails = new UserEmailIndex(store, (tenant, userId) => this.get(tenant, userId));
+  }
 
   async get(tenant: string, userId: string): Promise<User | undefined> {
     return (await this.store.get<User>(C.user, userKey(tenant, userId)))?.value;
@@ -130,26 +122,18 @@ export class Users {
    * walk over the tenant's users.
    */
   async findByEmail(tenant: string, email: string): Promise<User | undefined> {
-    const wanted = email.trim().toLowerCase();
-    if (!wanted) return undefined;
-    await this.emailIndexOf(tenant);
-    const { members } = await this.store.indexRange(withEmail(tenant, wanted), { offset: 0, limit: EMAIL_MATCHES });
-    for (const id of members) {
-      const user = await this.get(tenant, id);
-      if (user?.email?.toLowerCase() === wanted) return user;
-    }
-    return undefined;
+    return this.emails.find(tenant, email, () => allMembers(this.store, usersOf(tenant)));
   }
 
   /** Writes a user as given (bootstrap, first sight); a username held by another user is a conflict. */
   async put(user: User): Promise<void> {
     const previous = await this.get(user.tenant, user.id);
     await this.claimUsername(user.tenant, user.username, user.id);
-    await this.indexEmail(user);
+    await this.emails.add(user);
     await this.store.put(C.user, userKey(user.tenant, user.id), user);
     if (previous && !sameProof(previous, user)) await this.proofChanged();
     if (previous && previous.username !== user.username) await this.releaseUsername(user.tenant, previous.username, user.id);
-    await this.unindexEmail(user.tenant, user.id, previous?.email, user.email);
+    await this.emails.drop(user.tenant, user.id, previous?.email, user.email);
     await this.store.indexAdd(usersOf(user.tenant), user.id, user.createdAt);
     if (user.source === 'config') await this.store.indexAdd(CONFIG_USERS, scopedKey(user.tenant, user.id), user.createdAt);
   }
@@ -179,7 +163,7 @@ export class Users {
     if (await this.get(tenant, id)) throw conflict(`user ${quote(id)} already exists`, { field: 'id' });
     await this.claimUsername(tenant, username, id);
     const user: User = { tenant, id, username, email, admin: input.admin ?? false, passwordHash, source: 'runtime', createdAt: now };
-    await this.indexEmail(user);
+    await this.emails.add(user);
     if (!(await this.store.put(C.user, userKey(tenant, id), user, { ifVersion: 0 }))) {
       throw conflict(`user ${quote(id)} already exists`, { field: 'id' });
     }
@@ -193,7 +177,7 @@ export class Users {
     const username = patch.username === undefined ? current.username : checkText(patch.username, 'username', 128);
     if (patch.email != null) checkEmail(patch.email);
     if (username !== current.username) await this.claimUsername(actor.tenant, username, userId);
-    if (patch.email != null) await this.indexEmail({ ...current, email: patch.email });
+    if (patch.email != null) await this.emails.add({ ...current, email: patch.email });
     let previousEmail: string | undefined;
     const updated = await updateRecord<User>(this.store, C.user, userKey(actor.tenant, userId), (user) => {
       previousEmail = user.email;
@@ -204,7 +188,7 @@ export class Users {
     });
     if (!updated) throw notFound('user', userId);
     if (username !== current.username) await this.releaseUsername(actor.tenant, current.username, userId);
-    await this.unindexEmail(actor.tenant, userId, previousEmail, updated.value.email);
+    await this.emails.drop(actor.tenant, userId, previousEmail, updated.value.email);
     if (!sameProof(current, updated.value)) await this.proofChanged();
     return viewOf(updated.value);
   }
@@ -233,7 +217,7 @@ export class Users {
     if (user) {
       await this.proofChanged();
       await this.releaseUsername(tenant, user.username, userId);
-      await this.unindexEmail(tenant, userId, user.email, undefined);
+      await this.emails.drop(tenant, userId, user.email, undefined);
     }
     await this.store.indexRemove(usersOf(tenant), userId);
     await this.store.indexRemove(CONFIG_USERS, scopedKey(tenant, userId));
@@ -289,46 +273,6 @@ export class Users {
     });
     if (!updated) throw notFound('user', userId);
     if (updated.changed) await this.proofChanged();
-  }
-
-  // ---- the email index ---------------------------------------------------------
-  // Added before the record names the email and removed after it stops, so a
-  // live user is never missing from its listing; an extra entry is harmless.
-
-  private async indexEmail(user: Pick<User, 'tenant' | 'id' | 'email' | 'createdAt'>): Promise<void> {
-    if (user.email) await this.store.indexAdd(withEmail(user.tenant, user.email), user.id, user.createdAt);
-  }
-
-  /**
-   * Drops the user from the listing of an email it no longer has. Read again
-   * first: a concurrent write may have given the email back meanwhile.
-   */
-  private async unindexEmail(tenant: string, userId: string, before: string | undefined, after: string | undefined): Promise<void> {
-    if (!before || before.toLowerCase() === after?.toLowerCase()) return;
-    if ((await this.get(tenant, userId))?.email?.toLowerCase() === before.toLowerCase()) return;
-    await this.store.indexRemove(withEmail(tenant, before), userId);
-  }
-
-  /**
-   * Users written before the directory kept the email index are in no listing:
-   * the first lookup in a tenant (per instance) whose data has no mark of a
-   * complete index indexes them all once, then marks it. Writes meanwhile
-   * index themselves, so the walk racing them can only add harmless entries.
-   */
-  private async emailIndexOf(tenant: string): Promise<void> {
-    if (this.emailIndexed.has(tenant)) return;
-    if (!(await this.store.get<boolean>(C.emailIndexBuilt, tenant))) {
-      for (let offset = 0; ; offset += LIST_PAGE) {
-        const { members } = await this.store.indexRange(usersOf(tenant), { offset, limit: LIST_PAGE });
-        for (const id of members) {
-          const user = await this.get(tenant, id);
-          if (user) await this.indexEmail(user);
-        }
-        if (members.length < LIST_PAGE) break;
-      }
-      await this.store.put(C.emailIndexBuilt, tenant, true);
-    }
-    this.emailIndexed.add(tenant);
   }
 
   // ---- usernames ---------------------------------------------------------------
