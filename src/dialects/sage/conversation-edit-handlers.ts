@@ -3,6 +3,7 @@ import type { TaskInput } from '../../engine/records.js';
 import { asUser } from '../../http/as-user.js';
 import type { Handler } from '../../http/dialect.js';
 import { pathParam } from '../../http/request-params.js';
+import { sageBody } from './auth-body.js';
 import type { SageContext } from './context.js';
 import { interruptSession } from './conversation-sessions.js';
 import { sageError } from './i18n.js';
@@ -12,8 +13,6 @@ import { sageStreamViews } from './stream-view.js';
 
 const NO_USER_MESSAGE = { 'zh-CN': '会话中没有可重新运行的用户消息', en: 'The conversation has no user message to run again' };
 const EMPTY_CONTENT = { 'zh-CN': 'content 不能为空', en: 'content must not be empty' };
-
-const bodyOf = (raw: unknown): Record<string, unknown> => (typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {});
 
 /**
  * What the chat page does to the end of a conversation: run the last user
@@ -27,7 +26,7 @@ export function conversationEditHandlers(c: SageContext): Record<string, Handler
   return {
     conversationRerunStream: asUser(async (ctx, principal) => {
       const sessionId = pathParam(ctx, 'session_id');
-      const body = bodyOf(ctx.request.body);
+      const body = sageBody(ctx);
       const settings = { ...readRunSettings(body), sessionId };
       await c.engine.conversations.get(principal, sessionId);
       assertStreamRoom(c, principal);
@@ -50,7 +49,7 @@ export function conversationEditHandlers(c: SageContext): Record<string, Handler
 
     conversationEditLastUserMessage: asUser(async (ctx, principal) => {
       const sessionId = pathParam(ctx, 'session_id');
-      const content = bodyOf(ctx.request.body).content;
+      const content = sageBody(ctx).content;
       if (typeof content !== 'string') throw sageError('invalid_argument', EMPTY_CONTENT, { field: 'content' });
       const { text } = stripControlTags(content);
       if (!text) throw sageError('invalid_argument', EMPTY_CONTENT, { field: 'content' });

@@ -3,13 +3,12 @@ import { isFinal } from '../../engine/task-finish.js';
 import { asUser } from '../../http/as-user.js';
 import type { Handler } from '../../http/dialect.js';
 import { pathParam } from '../../http/request-params.js';
+import { sageBody } from './auth-body.js';
 import type { SageContext } from './context.js';
 import { sageError } from './i18n.js';
 import { latestTask } from './stream-run.js';
 
 const NOT_RUNNING = { 'zh-CN': '会话当前没有正在运行的任务', en: 'The session has no running reply to guide' };
-
-const bodyOf = (raw: unknown): Record<string, unknown> => (typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {});
 
 function metadataOf(body: Record<string, unknown>): Record<string, unknown> | undefined {
   const v = body.metadata;
@@ -31,7 +30,7 @@ export function guidanceHandlers(c: SageContext): Record<string, Handler> {
   return {
     sessionInjectUserMessage: asUser(async (ctx, principal) => {
       const sessionId = pathParam(ctx, 'session_id');
-      const body = bodyOf(ctx.request.body);
+      const body = sageBody(ctx);
       await c.engine.conversations.get(principal, sessionId);
       const task = await latestTask(c, principal, sessionId);
       if (!task || isFinal(task)) throw sageError('conflict', NOT_RUNNING);
@@ -44,7 +43,7 @@ export function guidanceHandlers(c: SageContext): Record<string, Handler> {
       return { session_id: sessionId, items: (await guidance.list(principal, sessionId)).map(item) };
     }),
     sessionGuidanceEdit: asUser(async (ctx, principal) => {
-      await guidance.edit(principal, pathParam(ctx, 'session_id'), pathParam(ctx, 'guidance_id'), bodyOf(ctx.request.body).content);
+      await guidance.edit(principal, pathParam(ctx, 'session_id'), pathParam(ctx, 'guidance_id'), sageBody(ctx).content);
       return { updated: true };
     }),
     sessionGuidanceDelete: asUser(async (ctx, principal) => {

@@ -1,6 +1,7 @@
 import { asUser } from '../../http/as-user.js';
 import type { Handler } from '../../http/dialect.js';
 import { pathParam } from '../../http/request-params.js';
+import { sageBody } from './auth-body.js';
 import { sageTenant } from './auth-tokens.js';
 import type { SageContext } from './context.js';
 import { sageError } from './i18n.js';
@@ -19,7 +20,7 @@ export function shareHandlers(c: SageContext): Record<string, Handler> {
   return {
     conversationShare: asUser(async (ctx, principal) => {
       const sessionId = pathParam(ctx, 'session_id');
-      const raw = (ctx.request.body as { shared?: unknown } | undefined)?.shared;
+      const raw = sageBody(ctx).shared;
       if (raw !== undefined && typeof raw !== 'boolean') {
         throw sageError('invalid_argument', { 'zh-CN': 'shared 必须是布尔值', en: 'shared must be a boolean' }, { field: 'shared' });
       }
