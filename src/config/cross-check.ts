@@ -74,6 +74,16 @@ export function crossCheck(config: Config): string[] {
     clientIds.add(client.client_id);
   });
 
+  const sage = config.dialects.sage;
+  if (sage.enabled && sage.auth_mode === 'oauth' && sage.upstream_providers.length === 0) {
+    problems.push('dialects.sage.upstream_providers: the oauth auth_mode needs at least one upstream provider');
+  }
+  const providerIds = new Set<string>();
+  sage.upstream_providers.forEach((provider, i) => {
+    if (providerIds.has(provider.id)) problems.push(`dialects.sage.upstream_providers[${i}].id: duplicate provider "${provider.id}"`);
+    providerIds.add(provider.id);
+  });
+
   for (const name of ['openbee', 'sage'] as const) {
     const { tenant } = config.dialects[name];
     if (tenant !== undefined) checkTenant(`dialects.${name}`, tenant);

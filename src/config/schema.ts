@@ -139,6 +139,21 @@ export const configSchema = closed(
       [],
       { default: {} },
     ),
+    oauth: closed(
+      {
+        // What relying parties discover and tokens name as `iss`; `http://<server.host>:<port>` when unset.
+        issuer: { type: 'string', pattern: '^https?://[^?#]+$' },
+        // The tenant whose users sign in on the login page; the first bootstrap tenant when unset.
+        tenant: str,
+        // A JWKS of private keys (the first of each algorithm signs); generated once and kept in the store when unset.
+        signing_keys: closed({ keys: { type: 'array', minItems: 1, items: { type: 'object', required: ['kty'] } } }, ['keys']),
+        dynamic_registration: { type: 'boolean', default: false },
+        access_token_ttl_seconds: { type: 'integer', minimum: 1, default: 3600 },
+        refresh_token_ttl_seconds: { type: 'integer', minimum: 60, default: 14 * 24 * 3600 },
+      },
+      [],
+      { default: {} },
+    ),
     log: closed(
       { level: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' } },
       [],

@@ -65,8 +65,24 @@ export interface SageConfig extends DialectConfig {
   default_agent?: string;
   /** Where `/api/observability/jaeger*` sends admins; unset: 404. */
   jaeger_url?: string;
+  /** The upstream OpenID providers of the `oauth` mode, the first being the default. */
+  upstream_providers: UpstreamProvider[];
   /** Mail for registration codes; unset: the server log and `<data_dir>/outbox/`. */
   smtp?: { host: string; port: number; secure: boolean; user?: string; password?: string; from: string };
+}
+
+/** An upstream OpenID provider Sage users log in through (`dialects.sage.upstream_providers[]`). */
+export interface UpstreamProvider {
+  id: string;
+  name?: string;
+  issuer: string;
+  client_id: string;
+  client_secret?: string;
+  scope: string;
+  /** The callback URL registered at the provider; derived from the request when unset. */
+  redirect_uri?: string;
+  /** Whether a first login joins an existing user of the same email. */
+  link_by_email: 'verified' | 'any' | 'never';
 }
 
 export interface OpenBeeConfig extends DialectConfig {
@@ -206,6 +222,19 @@ export interface Config {
      * once, so this bounds staleness only when that signal is lost.
      */
     cache_ms: number;
+  };
+  /** The embedded OAuth2/OpenID Connect authorization server. */
+  oauth: {
+    /** The issuer identifier; `http://<server.host>:<port>` when unset. */
+    issuer?: string;
+    /** The tenant whose users sign in on its login page; the first bootstrap tenant when unset. */
+    tenant?: string;
+    /** Private signing keys (JWKS), newest first; generated once and kept in the store when unset. */
+    signing_keys?: { keys: Record<string, unknown>[] };
+    /** Serve RFC 7591 dynamic client registration. */
+    dynamic_registration: boolean;
+    access_token_ttl_seconds: number;
+    refresh_token_ttl_seconds: number;
   };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   bootstrap: {

@@ -18,6 +18,8 @@ import { RefreshTokens } from './refresh-tokens.js';
 import { TaskRunner } from './runner.js';
 import { Sessions } from './sessions.js';
 import { Tasks } from './tasks.js';
+import { PendingLogins } from './pending-logins.js';
+import { UpstreamIdentities } from './upstream-identities.js';
 import { EmailCodes, UserSettings } from './user-settings.js';
 import { WorkDirs } from './work-dirs.js';
 import { Workspace } from './workspace.js';
@@ -54,6 +56,10 @@ export class Engine {
   readonly attempts: AttemptLimit;
   readonly settings: UserSettings;
   readonly emailCodes: EmailCodes;
+  /** Logins that went to an upstream OpenID provider and have not come back yet. */
+  readonly pendingLogins: PendingLogins;
+  /** Which user an upstream provider's account is. */
+  readonly upstreamIdentities: UpstreamIdentities;
   readonly workDirs: WorkDirs;
   // Private: dialects go through the services above and their typed reads, never to the store.
   private readonly store: Store;
@@ -85,6 +91,8 @@ export class Engine {
     this.attempts = new AttemptLimit(deps.store);
     this.settings = new UserSettings(deps.store, this.directory);
     this.emailCodes = new EmailCodes(deps.store);
+    this.pendingLogins = new PendingLogins(deps.store);
+    this.upstreamIdentities = new UpstreamIdentities(deps.store, (tenant, userId) => this.directory.getUser(tenant, userId));
     // A removed user, or a changed password, ends every login at once.
     this.directory.onLoginsEnd((tenant, userId) => this.sessions.revokeAllOf(tenant, userId));
     this.directory.onLoginsEnd((tenant, userId) => this.refreshTokens.revokeAllOf(tenant, userId));

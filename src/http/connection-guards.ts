@@ -34,9 +34,14 @@ export function serverOptions(server: Config['server']): ServerOptions {
  *   socket closes;
  * - a request body that goes quiet for `bodyIdleMs` is cut with a 408 (the
  *   request timeout alone would let a 1-byte-a-second body hold the
- *   connection for minutes).
+ *   connection for minutes);
+ * - a client that half-closes after its request still gets the answer.
  */
 export function guardConnections(server: Server, render: RawRenderer, bodyIdleMs: number): void {
+  // A client that sends its request and then shuts down its sending side (`Connection: close`
+  // and a half-close, as simple HTTP/1.0-style clients do) still reads the answer: by default
+  // Node ends the socket on the client's FIN, dropping the answer of any request not done yet.
+  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   // The last request seen on each socket, so a timeout that ends it can still be attributed to its dialect.
   const lastRequest = new WeakMap<Duplex, RequestView>();
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {

@@ -9,6 +9,8 @@ import { Engine, type EngineDeps } from '../engine/engine.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
 import { dispatchByPrefix } from './dispatch.js';
+import { oauthTokenScheme } from '../oauth/bearer-scheme.js';
+import { prepareOAuth, type OAuthServer } from '../oauth/mount.js';
 import { ViewRegistry } from '../stream/view-registry.js';
 import { StreamHub } from '../stream/stream-hub.js';
 import { UserGauge } from '../engine/user-gauge.js';
@@ -52,6 +54,8 @@ export class Gateway {
   readonly uploads: UserGauge;
   private readonly proxies: TrustedProxies;
   private keys: string[] = [];
+  /** The authorization server on the main listener (after `start`). */
+  private oauth: OAuthServer | undefined;
   private readonly listeners: Listener[] = [];
   private closing = false;
 
@@ -64,6 +68,7 @@ export class Gateway {
     this.credentials = new Credentials({ ttlMs: options.config.auth.cache_ms, changes: this.engine.directory });
     this.proxies = new TrustedProxies(server.trust_proxy);
     registerSharedSchemes(this.credentials, this.engine.directory);
+    this.credentials.register('oauth_token', oauthTokenScheme(() => this.oauth?.provider, this.engine.directory));
   }
 
   /** Builds every enabled dialect, checks routes, starts the engine and the listeners. */
@@ -84,6 +89,7 @@ export class Gateway {
 
     await this.engine.start();
     this.keys = cookieKeys(config.server.cookie_keys, this.engine.signingKey);
+    this.oauth = await prepareOAuth({ config, logger, store: this.options.store, engine: this.engine, cookieKeys: this.keys });
     const main = await this.listen('main', mainMounts, config.server.port);
     logger.info({ port: main.port, host: config.server.host, store: this.options.store.kind }, 'switchboard listening');
     for (const [name, d] of dialects) {
@@ -128,6 +134,9 @@ export class Gateway {
     app.use(this.proxies.middleware());
     app.use(healthRoutes(this.options.store, () => this.closing, () => this.engine.seeded()));
     app.use(notFoundFallback(mounts));
+    // The OAuth2 server answers its own paths first; anything else it passes on (a 404 renders above).
+    const oauth = name === 'main' ? this.oauth : undefined;
+    if (oauth) app.use(oauth.middleware);
     const deps = { config, logger, credentials: this.credentials, uploads: this.uploads };
     app.use(dispatchByPrefix(mounts.map((mount) => ({ mount, routes: buildRouter(mount, deps).routes() as Koa.Middleware }))));
     const server = createServer(serverOptions(config.server), app.callback());
@@ -137,6 +146,8 @@ export class Gateway {
       server.listen(port, config.server.host, () => resolve());
     });
     const listener = { name, server, port: (server.address() as AddressInfo).port };
+    // Its default issuer names the port, known only now; no request is served before this runs.
+    oauth?.start(listener.port);
     this.listeners.push(listener);
     return listener;
   }

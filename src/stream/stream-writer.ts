@@ -52,6 +52,17 @@ export class StreamWriter {
     this.res.on('error', () => this.finish());
     // A client gone before the stream opened has already fired its `close`.
     if (this.res.destroyed) this.finish();
+    // A client that shut down its sending side is done with the stream (the server lets half-closed
+    // connections finish their answer, see connection-guards.ts, and a stream has no end to wait for).
+    const socket = this.res.socket;
+    if (socket && !this.ended) {
+      const clientDone = () => this.drop();
+      if (socket.readableEnded) clientDone();
+      else {
+        socket.once('end', clientDone);
+        this.onClose(() => socket.off('end', clientDone));
+      }
+    }
   }
 
   /** True once the client left or the stream was ended. */

@@ -58,6 +58,13 @@ describe('hostile requests', () => {
     expect(JSON.parse(garbage.body)).toEqual({ error: 'malformed HTTP request' });
   });
 
+  it('answers a client that half-closes right after its request, even on a route that reads the disk', async () => {
+    // rawRequest ends its side as soon as the request is written; the file listing answers only after that FIN.
+    const listing = await rawRequest(port, buildRequest('GET', '/api/v1/files', { Authorization: 'Bearer demo-token-bob' }));
+    expect(listing.status).toBe(200);
+    expect(JSON.parse(listing.body)).toMatchObject({ success: true, items: [] });
+  });
+
   it('answers headers over the limit with 431', async () => {
     const res = await rawRequest(port, buildRequest('GET', '/openbee/api/workers', { 'X-Big': 'a'.repeat(40_000) }));
     expect(res.status).toBe(431);

@@ -1,7 +1,7 @@
 /**
  * Sage identity beyond the password form: the trusted-proxy header (believed
  * only in trusted_proxy mode and only from a configured proxy address),
- * password login limited to admins in that mode, oauth mode's refusals, and
+ * password login limited to admins in that mode (oauth mode: upstream-login.test.ts), and
  * the login flow on both stores (Redis: shared by two gateways).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -89,27 +89,6 @@ describe('native mode ignores the proxy header', () => {
 
   it('401 with only the header', async () => {
     expect((await new SageClient(gw.baseUrl).get('/api/auth/session', { headers: PROXY })).status).toBe(401);
-  });
-});
-
-describe('oauth mode', () => {
-  let gw: TestGateway;
-  beforeAll(async () => {
-    gw = await startSageGateway({ configure: (raw) => void (raw.dialects.sage.auth_mode = 'oauth') });
-  });
-  afterAll(async () => {
-    await gw?.stop();
-  });
-
-  it('password login is off with the document words, upstream login is not available yet, no providers', async () => {
-    const anon = new SageClient(gw.baseUrl);
-    const login = await anon.post('/api/auth/login', { username_or_email: 'alice', password: 'alice-password' });
-    expect(login.status).toBe(400);
-    expect(login.body.message).toBe('当前服务未启用本地账号密码登录');
-    const upstream = await anon.get('/api/auth/upstream/login', { headers: { 'X-Sage-Locale': 'en' } });
-    expect(upstream.status).toBe(501);
-    expect(upstream.body.message).toBe('Upstream login is not available yet');
-    expect((await anon.get('/api/auth/providers')).body.data.auth_providers).toEqual([]);
   });
 });
 

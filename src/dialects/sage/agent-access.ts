@@ -1,4 +1,4 @@
-import { EngineError } from '../../engine/errors.js';
+import { clip, EngineError } from '../../engine/errors.js';
 import type { Agent, Principal } from '../../engine/records.js';
 import type { SageContext } from './context.js';
 import { sageError } from './i18n.js';
@@ -16,8 +16,9 @@ export async function sageWords<T>(run: () => Promise<T>, agentId = ''): Promise
   }
 }
 
+/** The id is the client's: quoted clipped, so a huge one cannot make a huge error. */
 export const agentNotFound = (agentId: string) =>
-  sageError('not_found', { 'zh-CN': `Agent 不存在: ${agentId}`, en: `agent not found: ${agentId}` }, { agent_id: agentId });
+  sageError('not_found', { 'zh-CN': `Agent 不存在: ${clip(agentId)}`, en: `agent not found: ${clip(agentId)}` }, { agent_id: clip(agentId) });
 
 /** An agent the caller may use, 404 otherwise. */
 export const usableAgent = (c: SageContext, principal: Principal, agentId: string): Promise<Agent> =>

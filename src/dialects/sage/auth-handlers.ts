@@ -1,21 +1,22 @@
 import { EngineError } from '../../engine/errors.js';
 import { asUser } from '../../http/as-user.js';
 import type { Handler } from '../../http/dialect.js';
-import { pathParam } from '../../http/request-params.js';
 import { optionalText, requiredText, sageBody } from './auth-body.js';
 import { registerHandlers } from './auth-register.js';
 import { SageTokens, sageTenant } from './auth-tokens.js';
 import { currentUser, userInfoOf, usernameForLogin } from './auth-users.js';
 import type { SageContext } from './context.js';
 import { sageError } from './i18n.js';
+import { upstreamLoginHandlers } from './upstream-login.js';
 
 const WRONG_LOGIN = { 'zh-CN': '用户名或密码错误', en: 'Incorrect username or password' };
 const TOO_MANY = { 'zh-CN': '登录尝试过多，请稍后再试', en: 'Too many login attempts, please try again later' };
 const NO_PASSWORD_LOGIN = { 'zh-CN': '当前服务未启用本地账号密码登录', en: 'Local password login is not enabled on this server' };
 
-/** The providers a login page offers: the password form whenever password login is on. */
+/** The providers a login page offers: the password form whenever password login is on, else the upstream providers. */
 export function authProvidersOf(c: SageContext): { id: string; type: string; name: string }[] {
-  return c.options.auth_mode === 'oauth' ? [] : [{ id: 'native', type: 'native', name: '账号密码' }];
+  if (c.options.auth_mode !== 'oauth') return [{ id: 'native', type: 'native', name: '账号密码' }];
+  return c.options.upstream_providers.map((p) => ({ id: p.id, type: 'oidc', name: p.name ?? p.id }));
 }
 
 /** Whether the config has a model a chat can run on (the UI's model-setup dialog otherwise). */
@@ -67,15 +68,7 @@ export function authHandlers(c: SageContext): Record<string, Handler> {
 
   const providers: Handler = async () => ({ auth_providers: authProvidersOf(c) });
 
-  const upstream = (kind: 'login' | 'callback'): Handler => async (ctx) => {
-    if (c.options.auth_mode === 'oauth') {
-      throw sageError('not_implemented', { 'zh-CN': '上游登录暂不可用', en: 'Upstream login is not available yet' });
-    }
-    if (kind === 'login' && pathParam(ctx, 'provider_id')) {
-      throw sageError('not_found', { 'zh-CN': '认证提供方不存在', en: 'Auth provider not found' });
-    }
-    throw sageError('invalid_argument', { 'zh-CN': '当前服务未启用上游登录', en: 'Upstream login is not enabled on this server' });
-  };
+  const upstream = upstreamLoginHandlers(c, tokens);
 
   const changePassword = asUser(async (ctx, principal) => {
     const body = sageBody(ctx);
@@ -115,12 +108,12 @@ export function authHandlers(c: SageContext): Record<string, Handler> {
     legacyCheckLogin: session,
     authProviders: providers,
     legacyAuthProviders: providers,
-    authUpstreamLoginProvider: upstream('login'),
-    authUpstreamLogin: upstream('login'),
-    authUpstreamCallback: upstream('callback'),
-    legacyOauthLoginProvider: upstream('login'),
-    legacyOauthLogin: upstream('login'),
-    legacyOauthCallback: upstream('callback'),
+    authUpstreamLoginProvider: upstream.login,
+    authUpstreamLogin: upstream.login,
+    authUpstreamCallback: upstream.callback,
+    legacyOauthLoginProvider: upstream.login,
+    legacyOauthLogin: upstream.login,
+    legacyOauthCallback: upstream.callback,
     userChangePassword: changePassword,
     userRefreshToken: refreshToken,
     userProfile: profile,

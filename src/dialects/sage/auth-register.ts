@@ -84,7 +84,7 @@ function emailOf(body: Record<string, unknown>): string {
 }
 
 /** The attempt budget's refusal in this API's words (its retry delay kept). */
-async function limited(take: () => Promise<void>): Promise<void> {
+export async function limited(take: () => Promise<void>): Promise<void> {
   try {
     await take();
   } catch (err) {

@@ -1,13 +1,14 @@
 import type Koa from 'koa';
 import type { Principal } from '../../engine/records.js';
 import { bearerToken } from '../../http/credentials.js';
+import { clearLoginCookie, endCookieLogin, endLogin, LOGIN_COOKIE } from '../../http/login-cookie.js';
 import { LOGIN_CLAIM, UserJwts } from '../../http/user-jwts.js';
 import type { SageContext } from './context.js';
 
 /** Marks a JWT as a Sage access token, so tokens the gateway signs for other APIs never pass as one. */
 export const SAGE_AUDIENCE = 'switchboard:sage';
 /** The login session cookie the web UI sends with `credentials: include`. */
-export const SESSION_COOKIE = 'sage_session';
+export const SESSION_COOKIE = LOGIN_COOKIE;
 
 /** The tenant Sage logins live in: the configured one, else the first bootstrap tenant. */
 export function sageTenant(c: SageContext): string {
@@ -68,23 +69,12 @@ export class SageTokens {
    * (each when present and still good), and clears the cookie.
    */
   async logout(ctx: Koa.Context): Promise<void> {
-    const cookie = ctx.cookies.get(SESSION_COOKIE, { signed: true });
-    // Only a cookie that still proves its session may end it (its id alone is not secret).
-    if (cookie && (await this.c.engine.sessions.verify(cookie))) await this.endLogin(cookie.split('.')[0] ?? '');
+    await endCookieLogin(ctx, this.c.engine);
     const token = bearerToken(ctx);
     const checked = token ? await this.jwts.check(token) : undefined;
     const sid = checked?.kind === 'valid' ? checked.claims[LOGIN_CLAIM] : undefined;
-    if (typeof sid === 'string' && sid) await this.endLogin(sid);
-    // Written by hand: Koa's cookies never send `Max-Age`, and some clients honour only that.
-    for (const name of [SESSION_COOKIE, `${SESSION_COOKIE}.sig`]) {
-      ctx.append('Set-Cookie', `${name}=; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax`);
-    }
-  }
-
-  /** The session and every refresh token of one login; its access tokens then fail `loginLive`. */
-  private async endLogin(sid: string): Promise<void> {
-    await this.c.engine.refreshTokens.revokeFamily(sid);
-    await this.c.engine.sessions.revoke(sid);
+    if (typeof sid === 'string' && sid) await endLogin(this.c.engine, sid);
+    clearLoginCookie(ctx);
   }
 
   private async access(principal: Principal, sid: string): Promise<Omit<SageLogin, 'refresh_token'>> {

@@ -15,6 +15,33 @@ export const sageOptionsSchema = {
   default_agent: { type: 'string', minLength: 1 },
   // Where `/api/observability/jaeger*` sends admins; unset: those routes answer 404.
   jaeger_url: { type: 'string', pattern: '^https?://' },
+  // The upstream OpenID providers of the `oauth` mode, the first being the default
+  // (/api/auth/upstream/login without an id). See docs/dialects/sage.md.
+  upstream_providers: {
+    type: 'array',
+    default: [],
+    items: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['id', 'issuer', 'client_id'],
+      properties: {
+        id: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' },
+        name: { type: 'string', minLength: 1 },
+        // Discovered through RFC 8414 / OpenID discovery at this URL.
+        issuer: { type: 'string', pattern: '^https?://[^?#]+$' },
+        client_id: { type: 'string', minLength: 1 },
+        // Best given as `${SOME_ENV_VAR}`; absent: a public client (PKCE alone).
+        client_secret: { type: 'string', minLength: 1 },
+        scope: { type: 'string', default: 'openid profile email' },
+        // The callback URL registered at the provider; derived from the request when unset
+        // (set it when a proxy in front changes the path, e.g. strips /prod-api).
+        redirect_uri: { type: 'string', pattern: '^https?://' },
+        // Whether a first login joins an existing user with the same email: only when the
+        // provider says the address is verified, whatever it says, or never.
+        link_by_email: { enum: ['verified', 'any', 'never'], default: 'verified' },
+      },
+    },
+  },
   // Registration codes go out by SMTP when set; else to the server log and `<data_dir>/outbox/`.
   // `secure: true` is TLS from the start (port 465); otherwise STARTTLS is used when the server
   // offers it. `user` + `password` log in; the password is best given as `${SOME_ENV_VAR}`.

@@ -1,0 +1,49 @@
+import * as oidc from 'openid-client';
+import type { RawConfig } from '../support/gateway.js';
+import { type BrowserSession, signIn } from './browser-session.js';
+
+/** A confidential web app: the code flow, refresh tokens, and client_credentials. */
+export const WEB = { id: 'web-app', secret: 'web-app-secret-0123456789abcdef', redirect: 'https://app.example/callback' };
+/** A public single-page app: the code flow and (rotated) refresh tokens. */
+export const SPA = { id: 'spa', redirect: 'http://localhost:5173/cb' };
+/** A demo user of the shipped config. */
+export const ALICE = { username: 'alice', password: 'alice-password' };
+
+/** `configure` for `startTestGateway`: the two clients above as bootstrap clients. */
+export function withOAuthClients(raw: RawConfig): void {
+  raw.bootstrap.oauth_clients = [
+    { client_id: WEB.id, client_secret: WEB.secret, redirect_uris: [WEB.redirect], grant_types: ['authorization_code', 'refresh_token', 'client_credentials'] },
+    { client_id: SPA.id, redirect_uris: [SPA.redirect], grant_types: ['authorization_code', 'refresh_token'] },
+  ];
+}
+
+/** openid-client's view of the server, found through RFC 8414 from the issuer URL. */
+export function discover(issuer: string, clientId: string, auth: oidc.ClientAuth): Promise<oidc.Configuration> {
+  return oidc.discovery(new URL(issuer), clientId, undefined, auth, { algorithm: 'oauth2', execute: [oidc.allowInsecureRequests] });
+}
+
+/** An authorization request with PKCE (S256) and state, and what the token request will need to check. */
+export async function authorizationRequest(config: oidc.Configuration, redirect: string, scope = 'openid profile email') {
+  const verifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: redirect,
+    scope,
+    state,
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+  });
+  return { url, verifier, state };
+}
+
+/**
+ * A code flow with PKCE as a browser goes through it (the gateway's login and
+ * consent pages), ending with the tokens; `pages` says which pages were shown.
+ */
+export async function codeFlow(config: oidc.Configuration, redirect: string, browser: BrowserSession, scope = 'openid profile email', who = ALICE) {
+  const { url, verifier, state } = await authorizationRequest(config, redirect, scope);
+  const signedIn = await signIn(browser, url.href, who);
+  if (!signedIn.redirect.searchParams.get('code')) throw new Error(`no code at ${signedIn.redirect.href}`);
+  const tokens = await oidc.authorizationCodeGrant(config, signedIn.redirect, { pkceCodeVerifier: verifier, expectedState: state });
+  return { tokens, pages: signedIn.pages };
+}
