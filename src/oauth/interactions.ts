@@ -3,6 +3,7 @@ import { koaBody } from 'koa-body';
 import type Provider from 'oidc-provider';
 import type { InteractionDetails } from 'oidc-provider';
 import { EngineError } from '../engine/errors.js';
+import { LOGIN_COOKIE } from '../http/login-cookie.js';
 import type { Engine } from '../engine/engine.js';
 import { accountIdOf } from './accounts.js';
 import { FormTokens } from './form-tokens.js';
@@ -49,7 +50,11 @@ export function interactionRoutes(deps: InteractionDeps): Koa.Middleware {
 
     if (!action) {
       const csrf = tokens.issue(ctx, uid);
-      if (details.prompt.name === 'login') return page(ctx, 200, loginPage({ action: `${interactionPath(uid)}/login`, csrf, client }));
+      if (details.prompt.name === 'login') {
+        const known = await gatewayLogin(ctx, deps, details);
+        if (known) return finish(ctx, deps, { login: { accountId: known } });
+        return page(ctx, 200, loginPage({ action: `${interactionPath(uid)}/login`, csrf, client }));
+      }
       if (details.prompt.name === 'consent') {
         const base = interactionPath(uid);
         return page(ctx, 200, consentPage({ action: `${base}/confirm`, abort: `${base}/abort`, csrf, client, scopes: requestedScopes(details) }));
@@ -91,10 +96,12 @@ async function login(
 ): Promise<void> {
   const again = (status: number, error: string) =>
     page(ctx, status, loginPage({ action: `${interactionPath(details.uid)}/login`, csrf, client, username, error }));
-  if (!username || !password) return again(400, 'Enter your username and password.');
+  if (!username || !password) return again(400, 'Enter your username (or email) and password.');
   if (!deps.tenant) return again(401, 'No users can sign in here: the server has no tenant configured.');
   try {
-    const principal = await deps.engine.passwordLogin(ctx.ip, deps.tenant, username, password);
+    // An email names its user, as on the APIs' own login forms; the throttle then counts that user.
+    const byEmail = username.includes('@') ? await deps.engine.directory.findUserByEmail(deps.tenant, username.trim()) : undefined;
+    const principal = await deps.engine.passwordLogin(ctx.ip, deps.tenant, byEmail?.username ?? username, password);
     return finish(ctx, deps, { login: { accountId: accountIdOf(principal.tenant, principal.userId) } });
   } catch (err) {
     if (!(err instanceof EngineError)) throw err;
@@ -102,6 +109,19 @@ async function login(
     if (err.code === 'rate_limited') return again(429, 'Too many failed sign-in attempts. Try again later.');
     throw err;
   }
+}
+
+/**
+ * The account of the browser's gateway login (the `sage_session` cookie of
+ * a web login on this gateway), so a user signed in there is not asked for
+ * the password again. Only when the client asked for no fresh login
+ * (`prompt=login`, `max_age`), and only for a user of this server's tenant.
+ */
+async function gatewayLogin(ctx: Koa.Context, deps: InteractionDeps, details: InteractionDetails): Promise<string | undefined> {
+  if (!deps.tenant || !details.prompt.reasons.every((reason) => reason === 'no_session')) return undefined;
+  const cookie = ctx.cookies.get(LOGIN_COOKIE, { signed: true });
+  const principal = cookie ? await deps.engine.sessions.verify(cookie) : undefined;
+  return principal?.tenant === deps.tenant ? accountIdOf(principal.tenant, principal.userId) : undefined;
 }
 
 /** Grants what the request asks beyond what the user granted before (kept across logins by `RememberedConsent`). */

@@ -59,7 +59,7 @@ export function loginPage(view: LoginView): string {
 ${errorBox(view.error)}
 <form method="post" action="${escapeHtml(view.action)}">
 ${hidden('csrf', view.csrf)}
-<label for="username">Username</label>
+<label for="username">Username or email</label>
 <input id="username" name="username" autocomplete="username" autocapitalize="none" required autofocus value="${escapeHtml(view.username ?? '')}">
 <label for="password">Password</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required>

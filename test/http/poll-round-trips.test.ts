@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../../src/engine/secrets.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { commandCalls, delta } from '../support/redis-commands.js';
 import { startRedis, type RedisServer } from '../support/redis-server.js';
 
 const POLLS = 20;
@@ -9,22 +10,6 @@ const POLLS = 20;
 const FRESH_TOKEN = 'poll-round-trips-token';
 /** A token of alice's in the shape an older version stored: without the id of her user record. */
 const LEGACY_TOKEN = 'poll-round-trips-legacy-token';
-
-/** Calls per command since the server started, from `INFO commandstats`. */
-async function commandCalls(admin: Redis): Promise<Map<string, number>> {
-  const stats = (await admin.info('commandstats')) as string;
-  return new Map([...stats.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)].map(([, name, calls]) => [name!, Number(calls)]));
-}
-
-/** What the server ran between two readings, the `INFO` that read them left out. */
-function delta(before: Map<string, number>, after: Map<string, number>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [name, calls] of after) {
-    const more = calls - (before.get(name) ?? 0);
-    if (more > 0 && name !== 'info') out[name] = more;
-  }
-  return out;
-}
 
 /**
  * Redis round trips of what a delta holds: one per MULTI…EXEC block, one per

@@ -5,31 +5,16 @@
  * browser, a denied consent sent back as access_denied, and a stale page
  * explained rather than a stack trace.
  */
-import * as oidc from 'openid-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { describe, expect, it } from 'vitest';
 import { BrowserSession, formsOf, signIn, type Hop } from './browser-session.js';
-import { ALICE, authorizationRequest, discover, WEB, withOAuthClients } from './oauth-clients.js';
+import { ALICE, authorizationRequest, useOAuthGateway, WEB } from './oauth-clients.js';
 
-let gw: TestGateway;
-let web: oidc.Configuration;
-beforeAll(async () => {
-  gw = await startTestGateway({
-    configure: (raw) => {
-      withOAuthClients(raw);
-      raw.auth = { ...raw.auth, login_failures_per_account: 3 };
-    },
-  });
-  web = await discover(gw.baseUrl, WEB.id, oidc.ClientSecretBasic(WEB.secret));
-});
-afterAll(async () => {
-  await gw?.stop();
-});
+const server = useOAuthGateway({ configure: (raw) => void (raw.auth = { ...raw.auth, login_failures_per_account: 3 }) });
 
 /** A new browser, sent by the web app to the authorization endpoint and on to the login page. */
 async function atLoginPage(): Promise<{ browser: BrowserSession; page: Hop }> {
-  const browser = new BrowserSession(gw.baseUrl);
-  const { url } = await authorizationRequest(web, WEB.redirect);
+  const browser = new BrowserSession(server.gw.baseUrl);
+  const { url } = await authorizationRequest(server.web, WEB.redirect);
   const first = await browser.get(url.href);
   expect(first.status).toBe(303);
   expect(new URL(first.location!).pathname).toMatch(/^\/oauth2\/interaction\/[^/]+$/);
@@ -63,12 +48,21 @@ describe('the login page', () => {
     expect(new URL(right.location!).pathname).toMatch(/^\/oauth2\/authorize\/[^/]+$/);
   });
 
+  it('takes an email in place of the username', async () => {
+    const { browser, page } = await atLoginPage();
+    const signedIn = await browser.post(loginForm(page).action, { ...loginForm(page).fields, username: 'alice@example.com', password: 'alice-password' });
+    expect(signedIn.status).toBe(303);
+    let hop = await browser.get(signedIn.location!);
+    while (hop.location) hop = await browser.get(hop.location);
+    expect(hop.html).toContain('Allow access?');
+  });
+
   it('asks for both fields', async () => {
     const { browser, page } = await atLoginPage();
     const form = loginForm(page);
     const empty = await browser.post(form.action, { ...form.fields, username: 'alice', password: '' });
     expect(empty.status).toBe(400);
-    expect(empty.html).toContain('Enter your username and password.');
+    expect(empty.html).toContain('Enter your username (or email) and password.');
   });
 
   it('refuses a form without its CSRF token, or with one shown to another browser', async () => {
@@ -84,7 +78,7 @@ describe('the login page', () => {
 
   it('explains a page opened without its interaction (another browser, or expired)', async () => {
     const { page } = await atLoginPage();
-    const stranger = new BrowserSession(gw.baseUrl);
+    const stranger = new BrowserSession(server.gw.baseUrl);
     const res = await stranger.get(page.url);
     expect(res.status).toBe(400);
     expect(res.html).toContain('has expired or was opened in another browser');
@@ -106,8 +100,8 @@ describe('the login page', () => {
 
 describe('the consent page', () => {
   it('lists the scopes asked for; denying sends access_denied back to the client', async () => {
-    const browser = new BrowserSession(gw.baseUrl);
-    const { url, state } = await authorizationRequest(web, WEB.redirect, 'openid email');
+    const browser = new BrowserSession(server.gw.baseUrl);
+    const { url, state } = await authorizationRequest(server.web, WEB.redirect, 'openid email');
     const { redirect, pages } = await signIn(browser, url.href, ALICE, 'deny');
     expect(pages).toEqual(['login', 'consent']);
     expect(`${redirect.origin}${redirect.pathname}`).toBe(WEB.redirect);
@@ -117,8 +111,8 @@ describe('the consent page', () => {
   });
 
   it('shows what is asked', async () => {
-    const browser = new BrowserSession(gw.baseUrl);
-    const { url } = await authorizationRequest(web, WEB.redirect, 'openid email profile');
+    const browser = new BrowserSession(server.gw.baseUrl);
+    const { url } = await authorizationRequest(server.web, WEB.redirect, 'openid email profile');
     let hop = await browser.get(url.href);
     hop = await browser.get(hop.location!);
     const form = loginForm(hop);

@@ -1,5 +1,6 @@
 import * as oidc from 'openid-client';
-import type { RawConfig } from '../support/gateway.js';
+import { afterAll, beforeAll } from 'vitest';
+import { startTestGateway, type RawConfig, type TestGateway, type TestGatewayOptions } from '../support/gateway.js';
 import { type BrowserSession, signIn } from './browser-session.js';
 
 /** A confidential web app: the code flow, refresh tokens, and client_credentials. */
@@ -46,4 +47,23 @@ export async function codeFlow(config: oidc.Configuration, redirect: string, bro
   if (!signedIn.redirect.searchParams.get('code')) throw new Error(`no code at ${signedIn.redirect.href}`);
   const tokens = await oidc.authorizationCodeGrant(config, signedIn.redirect, { pkceCodeVerifier: verifier, expectedState: state });
   return { tokens, pages: signedIn.pages };
+}
+
+export interface OAuthGateway {
+  gw: TestGateway;
+  /** openid-client's view of it as the confidential web app. */
+  web: oidc.Configuration;
+}
+
+/** For a test file: a gateway with the clients above, started before its tests and stopped after them. */
+export function useOAuthGateway(options: TestGatewayOptions = {}): OAuthGateway {
+  const server = {} as OAuthGateway;
+  beforeAll(async () => {
+    server.gw = await startTestGateway({ ...options, configure: (raw) => (withOAuthClients(raw), options.configure?.(raw)) });
+    server.web = await discover(server.gw.baseUrl, WEB.id, oidc.ClientSecretBasic(WEB.secret));
+  });
+  afterAll(async () => {
+    await server.gw?.stop();
+  });
+  return server;
 }

@@ -5,25 +5,16 @@
  * browser instead); errors it can redirect are sent to the redirect_uri.
  */
 import * as oidc from 'openid-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { describe, expect, it } from 'vitest';
 import { BrowserSession, signIn } from './browser-session.js';
-import { ALICE, authorizationRequest, discover, SPA, WEB, withOAuthClients } from './oauth-clients.js';
+import { ALICE, authorizationRequest, SPA, WEB, useOAuthGateway } from './oauth-clients.js';
 
-let gw: TestGateway;
-let web: oidc.Configuration;
-beforeAll(async () => {
-  gw = await startTestGateway({ configure: withOAuthClients });
-  web = await discover(gw.baseUrl, WEB.id, oidc.ClientSecretBasic(WEB.secret));
-});
-afterAll(async () => {
-  await gw?.stop();
-});
+const server = useOAuthGateway();
 
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 
 async function tokenRequest(form: Record<string, string>, authorization = basic(WEB.id, WEB.secret)) {
-  const res = await fetch(`${gw.baseUrl}/oauth2/token`, {
+  const res = await fetch(`${server.gw.baseUrl}/oauth2/token`, {
     method: 'POST',
     headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams(form),
@@ -36,8 +27,8 @@ const oauthError = (error: string) => ({ error, error_description: expect.any(St
 
 /** A code issued to alice for the web app, and the verifier that goes with it. */
 async function issuedCode() {
-  const request = await authorizationRequest(web, WEB.redirect);
-  const { redirect } = await signIn(new BrowserSession(gw.baseUrl), request.url.href, ALICE);
+  const request = await authorizationRequest(server.web, WEB.redirect);
+  const { redirect } = await signIn(new BrowserSession(server.gw.baseUrl), request.url.href, ALICE);
   return { code: redirect.searchParams.get('code')!, verifier: request.verifier };
 }
 
@@ -74,7 +65,7 @@ describe('the token endpoint', () => {
 
 describe('the authorization endpoint', () => {
   const authorize = (params: Record<string, string>, accept = 'application/json') =>
-    fetch(`${gw.baseUrl}/oauth2/authorize?${new URLSearchParams(params)}`, { headers: { accept }, redirect: 'manual' });
+    fetch(`${server.gw.baseUrl}/oauth2/authorize?${new URLSearchParams(params)}`, { headers: { accept }, redirect: 'manual' });
   const withPkce = { response_type: 'code', scope: 'openid', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' };
 
   it('answers a redirect_uri that is not registered exactly with JSON, not a redirect', async () => {
