@@ -76,8 +76,17 @@ export interface ConsentView {
   scopes: string[];
 }
 
+/** What each scope gives the client, in the user's words (the scopes of `provider.ts`). */
+const SCOPE_WORDS: Record<string, string> = {
+  profile: 'your username and tenant',
+  email: 'your email address',
+  offline_access: 'access while you are not using it',
+};
+
+const scopeItem = (scope: string) => `<li><strong>${escapeHtml(scope)}</strong>${Object.hasOwn(SCOPE_WORDS, scope) ? `: ${SCOPE_WORDS[scope]}` : ''}</li>`;
+
 export function consentPage(view: ConsentView): string {
-  const scopes = view.scopes.length ? `<ul>${view.scopes.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ul>` : '';
+  const scopes = view.scopes.length ? `<ul>${view.scopes.map(scopeItem).join('')}</ul>` : '';
   return page(
     'Allow access?',
     `<p><strong>${escapeHtml(view.client)}</strong> asks for access to your account${scopes ? ':' : '.'}</p>

@@ -5,6 +5,7 @@ import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
 import { accountFinder, SCOPE_CLAIMS } from './accounts.js';
 import { clientMetadata } from './clients.js';
+import { rfcErrorCodes } from './error-codes.js';
 import { errorPage, loggedOutPage, logoutPage } from './pages.js';
 import type { RememberedConsent } from './remembered-consent.js';
 import type { PrivateJwks } from './signing-keys.js';
@@ -108,6 +109,7 @@ export function buildProvider(deps: ProviderDeps): Provider {
     await next();
     if ((ctx as ProviderContext).state.signedOut) await deps.onSignOut(ctx as ProviderContext);
   });
+  provider.use(rfcErrorCodes(deps.issuer));
   provider.on('server_error', (_ctx, err) => logger.error({ err }, 'oauth server error'));
   // Koa prints an escaped error to the console unless the app has a listener of its own.
   provider.on('error', (err) => logger.error({ err }, 'oauth http error'));

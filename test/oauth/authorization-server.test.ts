@@ -100,6 +100,7 @@ describe.each(['memory', 'redis'] as const)('on the %s store', (store) => {
     });
     expect(res.status).toBe(400);
     expect(res.headers.get('cache-control')).toBe('no-store');
-    expect(await res.json()).toEqual({ error: expect.stringMatching(/^(invalid_request|unauthorized_client|invalid_client)$/), error_description: expect.any(String) });
+    // RFC 6749 §5.2: the client is known but not registered for this grant.
+    expect(await res.json()).toEqual({ error: 'unauthorized_client', error_description: expect.any(String) });
   });
 });

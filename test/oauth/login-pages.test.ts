@@ -121,7 +121,7 @@ describe('the consent page', () => {
     hop = await browser.get(hop.location!);
     expect(hop.status).toBe(200);
     expect(hop.html).toContain('Allow access?');
-    expect(hop.html).toContain('<li>email</li>');
-    expect(hop.html).toContain('<li>profile</li>');
+    expect(hop.html).toContain('<li><strong>email</strong>: your email address</li>');
+    expect(hop.html).toContain('<li><strong>profile</strong>: your username and tenant</li>');
   });
 });

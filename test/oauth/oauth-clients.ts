@@ -2,6 +2,9 @@ import * as oidc from 'openid-client';
 import { afterAll, beforeAll } from 'vitest';
 import { startTestGateway, type RawConfig, type TestGateway, type TestGatewayOptions } from '../support/gateway.js';
 import { type BrowserSession, signIn } from './browser-session.js';
+import { authorizationRequest, discover } from './relying-party.js';
+
+export { authorizationRequest, discover };
 
 /** A confidential web app: the code flow, refresh tokens, and client_credentials. */
 export const WEB = { id: 'web-app', secret: 'web-app-secret-0123456789abcdef', redirect: 'https://app.example/callback' };
@@ -16,25 +19,6 @@ export function withOAuthClients(raw: RawConfig): void {
     { client_id: WEB.id, client_secret: WEB.secret, redirect_uris: [WEB.redirect], grant_types: ['authorization_code', 'refresh_token', 'client_credentials'] },
     { client_id: SPA.id, redirect_uris: [SPA.redirect], grant_types: ['authorization_code', 'refresh_token'] },
   ];
-}
-
-/** openid-client's view of the server, found through RFC 8414 from the issuer URL. */
-export function discover(issuer: string, clientId: string, auth: oidc.ClientAuth): Promise<oidc.Configuration> {
-  return oidc.discovery(new URL(issuer), clientId, undefined, auth, { algorithm: 'oauth2', execute: [oidc.allowInsecureRequests] });
-}
-
-/** An authorization request with PKCE (S256) and state, and what the token request will need to check. */
-export async function authorizationRequest(config: oidc.Configuration, redirect: string, scope = 'openid profile email') {
-  const verifier = oidc.randomPKCECodeVerifier();
-  const state = oidc.randomState();
-  const url = oidc.buildAuthorizationUrl(config, {
-    redirect_uri: redirect,
-    scope,
-    state,
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-  });
-  return { url, verifier, state };
 }
 
 /**

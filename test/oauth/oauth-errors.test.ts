@@ -42,6 +42,12 @@ describe('the token endpoint', () => {
     expect(right.body.access_token).toEqual(expect.any(String));
   });
 
+  it('refuses a code presented without its PKCE verifier', async () => {
+    const { code } = await issuedCode();
+    const res = await tokenRequest({ grant_type: 'authorization_code', code, redirect_uri: WEB.redirect });
+    expect(res).toEqual({ status: 400, cacheControl: 'no-store', body: oauthError('invalid_grant') });
+  });
+
   it('refuses a code presented with another redirect_uri', async () => {
     const { code, verifier } = await issuedCode();
     const res = await tokenRequest({ grant_type: 'authorization_code', code, redirect_uri: 'https://app.example/other', code_verifier: verifier });
