@@ -95,6 +95,12 @@ export interface DialectDeps {
   views: ViewRegistry;
   /** The gateway's credential schemes; a dialect registers those it issues. */
   credentials: Credentials;
+  /**
+   * Signs the request's browser out of the gateway: its web login (the
+   * `sage_session` cookie, ended and cleared) and its session at the
+   * authorization server, so no page signs it in again without a password.
+   */
+  signOut(ctx: Koa.Context): Promise<void>;
 }
 
 export type DialectFactory = (deps: DialectDeps) => Dialect;

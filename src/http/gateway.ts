@@ -20,6 +20,7 @@ import type { Dialect } from './dialect.js';
 import { healthRoutes } from './health.js';
 import { guardConnections, serverOptions } from './connection-guards.js';
 import { lastResort } from './last-resort.js';
+import { signOutCookieLogin } from './login-cookie.js';
 import { buildRouter, checkCoverage, notFoundFallback, renderForPath, type Mount } from './mount.js';
 import { loadRouteTable } from './route-table.js';
 import { findCollisions } from './route-overlap.js';
@@ -79,7 +80,15 @@ export class Gateway {
     for (const name of DIALECT_NAMES) {
       if (!config.dialects[name].enabled) continue;
       const table = loadRouteTable(name);
-      const dialect = DIALECT_FACTORIES[name]({ engine: this.engine, config, logger, streams: this.streams, views: this.views, credentials: this.credentials });
+      const dialect = DIALECT_FACTORIES[name]({
+        engine: this.engine,
+        config,
+        logger,
+        streams: this.streams,
+        views: this.views,
+        credentials: this.credentials,
+        signOut: (ctx) => this.signOut(ctx),
+      });
       problems.push(...checkCoverage(dialect, table));
       dialects.set(name, { dialect, table });
     }
@@ -119,6 +128,12 @@ export class Gateway {
 
   get isClosing(): boolean {
     return this.closing;
+  }
+
+  /** `DialectDeps.signOut`: the browser's web login, then its authorization-server session. */
+  private async signOut(ctx: Koa.Context): Promise<void> {
+    await signOutCookieLogin(ctx, this.engine);
+    await this.oauth?.endBrowserSession(ctx);
   }
 
   private async listen(name: Listener['name'], mounts: Mount[], port: number): Promise<Listener> {

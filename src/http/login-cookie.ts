@@ -22,6 +22,12 @@ export async function endCookieLogin(ctx: Pick<Koa.Context, 'cookies'>, engine: 
   if (cookie && (await engine.sessions.verify(cookie))) await endLogin(engine, cookie.split('.')[0] ?? '');
 }
 
+/** Ends the request's cookie login (when it proves one) and clears the cookie. */
+export async function signOutCookieLogin(ctx: Pick<Koa.Context, 'cookies' | 'append'>, engine: Engine): Promise<void> {
+  await endCookieLogin(ctx, engine);
+  clearLoginCookie(ctx);
+}
+
 /** Clears the login cookie and its signature. Written by hand: Koa's cookies never send `Max-Age`, and some clients honour only that. */
 export function clearLoginCookie(ctx: Pick<Koa.Context, 'append'>): void {
   for (const name of [LOGIN_COOKIE, `${LOGIN_COOKIE}.sig`]) {

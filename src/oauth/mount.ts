@@ -2,7 +2,7 @@ import type Koa from 'koa';
 import type Provider from 'oidc-provider';
 import type { Config } from '../config/types.js';
 import type { Engine } from '../engine/engine.js';
-import { clearLoginCookie, endCookieLogin } from '../http/login-cookie.js';
+import { signOutCookieLogin } from '../http/login-cookie.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
 import { clientMetadata } from './clients.js';
@@ -29,6 +29,8 @@ export interface OAuthServer {
   readonly issuer: string;
   /** The provider (after `start`): what verifies its access tokens (`bearer-scheme.ts`). */
   readonly provider: Provider | undefined;
+  /** Ends the provider session of the request's browser (its `_session` cookie), if it has one. */
+  endBrowserSession(ctx: Koa.Context): Promise<void>;
 }
 
 type Methods = readonly string[];
@@ -124,12 +126,15 @@ export async function prepareOAuth(deps: OAuthDeps): Promise<OAuthServer> {
     get provider() {
       return provider;
     },
+    async endBrowserSession(ctx) {
+      if (!provider) return;
+      const session = await provider.Session.get(ctx);
+      // Destroying the session also ends the access tokens that expire with it.
+      if (session.accountId) await session.destroy();
+    },
     start(port) {
       issuer = oauth.issuer ?? defaultIssuer(config.server.host, port);
-      const onSignOut = async (ctx: Koa.Context) => {
-        await endCookieLogin(ctx, engine);
-        clearLoginCookie(ctx);
-      };
+      const onSignOut = (ctx: Koa.Context) => signOutCookieLogin(ctx, engine);
       provider = buildProvider({ config, issuer, store, directory: engine.directory, logger, jwks, cookieKeys: deps.cookieKeys, consent, onSignOut });
       handle = provider.callback();
       interactions = interactionRoutes({ provider, engine, consent, tenant, cookieKeys: deps.cookieKeys });

@@ -88,6 +88,8 @@ declare module 'oidc-provider' {
     proxy: boolean;
     readonly Grant: GrantClass;
     readonly AccessToken: { find(value: string): Promise<AccessTokenInstance | undefined> };
+    /** The browser's session, from its signed session cookie (an unsaved empty one when it has none). */
+    readonly Session: { get(ctx: Koa.Context): Promise<{ accountId?: string; destroy(): Promise<void> }> };
     callback(): (req: IncomingMessage, res: ServerResponse) => Promise<void>;
     interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<InteractionDetails>;
     interactionResult(req: IncomingMessage, res: ServerResponse, result: InteractionResult, options?: { mergeWithLastSubmission?: boolean }): Promise<string>;

@@ -209,7 +209,9 @@ describe('the four dialects as clients see them', () => {
   /** A dialect served alone with the given table and handlers, so each outcome is seen as a client sees it. */
   async function serve(name: DialectName, table: RouteTable, handlers: Record<string, Handler>, prefix = '') {
     const { engine, streams, views, credentials, uploads } = gw.gateway;
-    const dialect = DIALECT_FACTORIES[name]({ engine, config: gw.config, logger: silentLogger, streams, views, credentials });
+    // The handlers are replaced, so nothing here signs a browser out.
+    const signOut = () => Promise.reject(new Error('no browser sign-out in this test'));
+    const dialect = DIALECT_FACTORIES[name]({ engine, config: gw.config, logger: silentLogger, streams, views, credentials, signOut });
     const app = new Koa();
     const deps = { config: gw.config, logger: silentLogger, credentials, uploads };
     app.use(buildRouter({ dialect: { ...dialect, handlers }, table, prefix }, deps).routes());

@@ -2,7 +2,8 @@
  * One browser login for the gateway: a browser logged in to the gateway's
  * web login (Sage's `sage_session` cookie) is not asked for its password on
  * the authorization server's login page, unless the client asks for a fresh
- * login.
+ * login; and logging out of the web login signs the browser out of the
+ * authorization server too.
  */
 import * as oidc from 'openid-client';
 import { describe, expect, it } from 'vitest';
@@ -40,5 +41,29 @@ describe('a browser logged in to the gateway', () => {
     url.searchParams.set('prompt', 'login');
     const { pages } = await signIn(browser, url.href, ALICE);
     expect(pages[0]).toBe('login');
+  });
+
+  /** Sage's logout, as its web UI sends it (the browser's cookies, no token). */
+  async function sageLogout(browser: BrowserSession): Promise<void> {
+    const res = await browser.send(`${server.gw.baseUrl}/api/auth/logout`, { method: 'POST' });
+    expect(res.status).toBe(200);
+  }
+
+  it('logging out of the web login ends the authorization server session too', async () => {
+    const browser = await loggedInBrowser();
+    const first = await authorizationRequest(server.web, WEB.redirect, 'openid');
+    const signedIn = await signIn(browser, first.url.href, ALICE);
+    const tokens = await oidc.authorizationCodeGrant(server.web, signedIn.redirect, { pkceCodeVerifier: first.verifier, expectedState: first.state });
+    const again = await authorizationRequest(server.web, WEB.redirect, 'openid');
+    expect((await signIn(browser, again.url.href, ALICE)).pages).toEqual([]);
+
+    await sageLogout(browser);
+    expect(browser.cookieNames()).not.toContain('sage_session');
+    // The next authorization request asks for the password again.
+    const after = await authorizationRequest(server.web, WEB.redirect, 'openid');
+    expect((await signIn(browser, after.url.href, ALICE)).pages).toEqual(['login']);
+    // The access token issued within the ended session ended with it.
+    const info = await fetch(`${server.gw.baseUrl}/oauth2/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    expect(info.status).toBe(401);
   });
 });

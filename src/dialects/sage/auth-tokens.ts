@@ -1,7 +1,7 @@
 import type Koa from 'koa';
 import type { Principal } from '../../engine/records.js';
 import { bearerToken } from '../../http/credentials.js';
-import { clearLoginCookie, endCookieLogin, endLogin, LOGIN_COOKIE } from '../../http/login-cookie.js';
+import { endLogin, LOGIN_COOKIE } from '../../http/login-cookie.js';
 import { LOGIN_CLAIM, UserJwts } from '../../http/user-jwts.js';
 import type { SageContext } from './context.js';
 
@@ -65,16 +65,16 @@ export class SageTokens {
   }
 
   /**
-   * Ends the login of the request's cookie and the login of its access token
-   * (each when present and still good), and clears the cookie.
+   * Ends the login of the request's access token (when present and still
+   * good), and signs the browser out of the gateway: its cookie login and its
+   * authorization-server session.
    */
   async logout(ctx: Koa.Context): Promise<void> {
-    await endCookieLogin(ctx, this.c.engine);
     const token = bearerToken(ctx);
     const checked = token ? await this.jwts.check(token) : undefined;
     const sid = checked?.kind === 'valid' ? checked.claims[LOGIN_CLAIM] : undefined;
     if (typeof sid === 'string' && sid) await endLogin(this.c.engine, sid);
-    clearLoginCookie(ctx);
+    await this.c.signOut(ctx);
   }
 
   private async access(principal: Principal, sid: string): Promise<Omit<SageLogin, 'refresh_token'>> {

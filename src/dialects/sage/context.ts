@@ -1,3 +1,4 @@
+import type Koa from 'koa';
 import type { Config, SageConfig } from '../../config/types.js';
 import type { Engine } from '../../engine/engine.js';
 import type { Logger } from '../../log.js';
@@ -12,4 +13,6 @@ export interface SageContext {
   logger: Logger;
   streams: StreamHub;
   views: ViewRegistry;
+  /** The gateway's browser sign-out (`DialectDeps.signOut`): Sage's logout. */
+  signOut(ctx: Koa.Context): Promise<void>;
 }

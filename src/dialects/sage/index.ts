@@ -21,8 +21,8 @@ import { userHandlers } from './user-handlers.js';
  * tokens and session cookie are credential kinds of the gateway, so the user
  * they name is the same user in every API.
  */
-export const createSageDialect: DialectFactory = ({ engine, config, logger, streams, views, credentials }) => {
-  const c: SageContext = { engine, config, options: config.dialects.sage, logger, streams, views };
+export const createSageDialect: DialectFactory = ({ engine, config, logger, streams, views, credentials, signOut }) => {
+  const c: SageContext = { engine, config, options: config.dialects.sage, logger, streams, views, signOut };
   registerSageCredentials(c, credentials);
   return {
     name: 'sage',
