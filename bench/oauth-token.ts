@@ -1,6 +1,6 @@
 import * as oidc from 'openid-client';
-import { BrowserSession, signIn } from '../test/oauth/browser-session.js';
-import { authorizationRequest, discover } from '../test/oauth/relying-party.js';
+import { BrowserSession } from '../test/oauth/browser-session.js';
+import { codeFlow, discover } from '../test/oauth/relying-party.js';
 
 /** The OAuth client and the password bench/config/gateway.yaml declares. */
 const CLIENT = { id: 'bench-client', secret: 'bench-client-secret-0123456789abcdef', redirect: 'http://127.0.0.1/bench-callback' };
@@ -14,8 +14,6 @@ const POLLER = { username: 'poller', password: 'bench-poller-password' };
 export async function pollerAccessToken(port: number): Promise<string> {
   const base = `http://127.0.0.1:${port}`;
   const config = await discover(base, CLIENT.id, oidc.ClientSecretBasic(CLIENT.secret));
-  const request = await authorizationRequest(config, CLIENT.redirect, 'openid');
-  const { redirect } = await signIn(new BrowserSession(base), request.url.href, POLLER);
-  const tokens = await oidc.authorizationCodeGrant(config, redirect, { pkceCodeVerifier: request.verifier, expectedState: request.state });
+  const { tokens } = await codeFlow(config, CLIENT.redirect, new BrowserSession(base), POLLER, 'openid');
   return tokens.access_token;
 }

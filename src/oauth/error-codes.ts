@@ -11,7 +11,8 @@ import type { ProviderContext } from 'oidc-provider';
  * - a grant the client is not registered for: `unauthorized_client`.
  *
  * The answers are recognised by oidc-provider's own descriptions; the
- * contract fixtures (fixtures/oauth/errors.yaml) catch a change of wording.
+ * contract fixtures (fixtures/oauth/token-errors.yaml, endpoint-errors.yaml)
+ * catch a change of wording.
  */
 const CORRECTIONS = new Map<string, { status: number; error: string; basicAuth?: true }>([
   ['no client authentication mechanism provided', { status: 401, error: 'invalid_client', basicAuth: true }],

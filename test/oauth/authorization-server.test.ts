@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { redisPerFile } from '../support/redis-per-file.js';
 import { BrowserSession } from './browser-session.js';
-import { codeFlow as signInFlow, discover, SPA, WEB, withOAuthClients } from './oauth-clients.js';
+import { ALICE, codeFlow as signInFlow, discover, SPA, WEB, withOAuthClients } from './oauth-clients.js';
 
 const redis = redisPerFile('oauth-flows');
 
@@ -28,7 +28,7 @@ describe.each(['memory', 'redis'] as const)('on the %s store', (store) => {
     await gw?.stop();
   });
 
-  const codeFlow = (config: oidc.Configuration, redirect: string, scope?: string) => signInFlow(config, redirect, new BrowserSession(gw.baseUrl), scope);
+  const codeFlow = (config: oidc.Configuration, redirect: string, scope?: string) => signInFlow(config, redirect, new BrowserSession(gw.baseUrl), ALICE, scope);
 
   it('publishes RFC 8414 metadata for the issuer, with every endpoint under /oauth2', () => {
     const meta = web.serverMetadata();

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { redisPerFile } from '../support/redis-per-file.js';
 import { BrowserSession } from './browser-session.js';
-import { codeFlow, discover, WEB, withOAuthClients } from './oauth-clients.js';
+import { ALICE, codeFlow, discover, WEB, withOAuthClients } from './oauth-clients.js';
 
 const redis = redisPerFile('oauth-bearer');
 
@@ -64,7 +64,7 @@ describe.each(['memory', 'redis'] as const)('on the %s store', (store) => {
   });
 
   it('calls one endpoint of each API as the user the token names, until the token is revoked', async () => {
-    const { tokens } = await codeFlow(web, WEB.redirect, new BrowserSession(gw.baseUrl));
+    const { tokens } = await codeFlow(web, WEB.redirect, new BrowserSession(gw.baseUrl), ALICE);
     const token = tokens.access_token;
 
     const sage = await ENDPOINTS.sage(gw.baseUrl, token);
@@ -112,7 +112,7 @@ describe('tokens that are no longer good', () => {
 
   it('refuses an access token once it has expired', async () => {
     const web = await discover(short.baseUrl, WEB.id, oidc.ClientSecretBasic(WEB.secret));
-    const { tokens } = await codeFlow(web, WEB.redirect, new BrowserSession(short.baseUrl));
+    const { tokens } = await codeFlow(web, WEB.redirect, new BrowserSession(short.baseUrl), ALICE);
     expect(await ENDPOINTS.sage(short.baseUrl, tokens.access_token)).toMatchObject({ status: 200, body: { data: { username: 'alice' } } });
     await new Promise((resolve) => setTimeout(resolve, 2_500));
     await expectRefusedEverywhere(short.baseUrl, tokens.access_token);
@@ -120,7 +120,7 @@ describe('tokens that are no longer good', () => {
 
   it('refuses a token another authorization server issued (its own keys and store)', async () => {
     const foreign = await discover(other.baseUrl, WEB.id, oidc.ClientSecretBasic(WEB.secret));
-    const { tokens } = await codeFlow(foreign, WEB.redirect, new BrowserSession(other.baseUrl));
+    const { tokens } = await codeFlow(foreign, WEB.redirect, new BrowserSession(other.baseUrl), ALICE);
     expect((await ENDPOINTS.sage(other.baseUrl, tokens.access_token)).status).toBe(200);
     await expectRefusedEverywhere(short.baseUrl, tokens.access_token);
   });

@@ -12,7 +12,7 @@ import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { commandCalls, delta } from '../support/redis-commands.js';
 import { redisPerFile } from '../support/redis-per-file.js';
 import { BrowserSession } from './browser-session.js';
-import { codeFlow, discover, WEB, withOAuthClients } from './oauth-clients.js';
+import { ALICE, codeFlow, discover, WEB, withOAuthClients } from './oauth-clients.js';
 
 const redis = redisPerFile('oauth-round-trips');
 const CALLS = 10;
@@ -33,7 +33,7 @@ describe('an OAuth2 Bearer request on Redis', () => {
     });
     admin = new Redis(redis.server().url);
     const web = await discover(gw.baseUrl, WEB.id, oidc.ClientSecretBasic(WEB.secret));
-    token = (await codeFlow(web, WEB.redirect, new BrowserSession(gw.baseUrl))).tokens.access_token;
+    token = (await codeFlow(web, WEB.redirect, new BrowserSession(gw.baseUrl), ALICE)).tokens.access_token;
     // The engine's own timers (reaper sweeps, the data-epoch check) would send commands of their
     // own while we count; the listing needs none of them, so Redis counts the requests alone.
     await gw.gateway.engine.stop(0);

@@ -7,17 +7,15 @@
 import * as oidc from 'openid-client';
 import { describe, expect, it } from 'vitest';
 import { BrowserSession, formsOf, signIn } from './browser-session.js';
-import { ALICE, authorizationRequest, WEB, useOAuthGateway } from './oauth-clients.js';
+import { ALICE, authorizationRequest, codeFlow, WEB, useOAuthGateway } from './oauth-clients.js';
 
 const server = useOAuthGateway();
 
 describe('the end-session endpoint', () => {
   it('asks, signs the browser out, and the next authorization asks for the login again', async () => {
     const browser = new BrowserSession(server.gw.baseUrl);
-    const first = await authorizationRequest(server.web, WEB.redirect, 'openid');
-    const signedIn = await signIn(browser, first.url.href, ALICE);
-    expect(signedIn.pages).toEqual(['login', 'consent']);
-    const tokens = await oidc.authorizationCodeGrant(server.web, signedIn.redirect, { pkceCodeVerifier: first.verifier, expectedState: first.state });
+    const { tokens, pages } = await codeFlow(server.web, WEB.redirect, browser, ALICE, 'openid');
+    expect(pages).toEqual(['login', 'consent']);
     const again = await authorizationRequest(server.web, WEB.redirect, 'openid');
     expect((await signIn(browser, again.url.href, ALICE)).pages).toEqual([]);
 

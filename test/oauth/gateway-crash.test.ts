@@ -16,7 +16,7 @@ import { killGatewayProcesses, startGatewayProcess, type GatewayProcess } from '
 import type { RawConfig } from '../support/gateway.js';
 import { startRedis, type RedisServer } from '../support/redis-server.js';
 import { BrowserSession, signIn } from './browser-session.js';
-import { ALICE, authorizationRequest, discover, WEB, withOAuthClients } from './oauth-clients.js';
+import { ALICE, authorizationRequest, codeFlow, discover, WEB, withOAuthClients } from './oauth-clients.js';
 
 describe.each(['redis', 'sqlite'] as const)('a gateway on %s killed with SIGKILL and started again', (kind) => {
   let redis: RedisServer | undefined;
@@ -43,10 +43,8 @@ describe.each(['redis', 'sqlite'] as const)('a gateway on %s killed with SIGKILL
     const web = await discover(gateway.base, WEB.id, oidc.ClientSecretBasic(WEB.secret));
     const browser = new BrowserSession(gateway.base);
 
-    const first = await authorizationRequest(web, WEB.redirect, 'openid profile offline_access');
-    const signedIn = await signIn(browser, first.url.href, ALICE);
-    expect(signedIn.pages).toEqual(['login', 'consent']);
-    const tokens = await oidc.authorizationCodeGrant(web, signedIn.redirect, { pkceCodeVerifier: first.verifier, expectedState: first.state });
+    const { tokens, pages } = await codeFlow(web, WEB.redirect, browser, ALICE, 'openid profile offline_access');
+    expect(pages).toEqual(['login', 'consent']);
     expect(tokens.refresh_token).toBeTruthy();
     // A second code, issued but not redeemed before the crash.
     const second = await authorizationRequest(web, WEB.redirect, 'openid profile');

@@ -8,7 +8,7 @@
 import * as oidc from 'openid-client';
 import { describe, expect, it } from 'vitest';
 import { BrowserSession, signIn } from './browser-session.js';
-import { ALICE, authorizationRequest, useOAuthGateway, WEB } from './oauth-clients.js';
+import { ALICE, authorizationRequest, codeFlow, useOAuthGateway, WEB } from './oauth-clients.js';
 
 const server = useOAuthGateway();
 
@@ -51,9 +51,7 @@ describe('a browser logged in to the gateway', () => {
 
   it('logging out of the web login ends the authorization server session too', async () => {
     const browser = await loggedInBrowser();
-    const first = await authorizationRequest(server.web, WEB.redirect, 'openid');
-    const signedIn = await signIn(browser, first.url.href, ALICE);
-    const tokens = await oidc.authorizationCodeGrant(server.web, signedIn.redirect, { pkceCodeVerifier: first.verifier, expectedState: first.state });
+    const { tokens } = await codeFlow(server.web, WEB.redirect, browser, ALICE, 'openid');
     const again = await authorizationRequest(server.web, WEB.redirect, 'openid');
     expect((await signIn(browser, again.url.href, ALICE)).pages).toEqual([]);
 

@@ -1,10 +1,9 @@
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll } from 'vitest';
 import { startTestGateway, type RawConfig, type TestGateway, type TestGatewayOptions } from '../support/gateway.js';
-import { type BrowserSession, signIn } from './browser-session.js';
-import { authorizationRequest, discover } from './relying-party.js';
+import { authorizationRequest, codeFlow, discover } from './relying-party.js';
 
-export { authorizationRequest, discover };
+export { authorizationRequest, codeFlow, discover };
 
 /** A confidential web app: the code flow, refresh tokens, and client_credentials. */
 export const WEB = { id: 'web-app', secret: 'web-app-secret-0123456789abcdef', redirect: 'https://app.example/callback' };
@@ -19,18 +18,6 @@ export function withOAuthClients(raw: RawConfig): void {
     { client_id: WEB.id, client_secret: WEB.secret, redirect_uris: [WEB.redirect], grant_types: ['authorization_code', 'refresh_token', 'client_credentials'] },
     { client_id: SPA.id, redirect_uris: [SPA.redirect], grant_types: ['authorization_code', 'refresh_token'] },
   ];
-}
-
-/**
- * A code flow with PKCE as a browser goes through it (the gateway's login and
- * consent pages), ending with the tokens; `pages` says which pages were shown.
- */
-export async function codeFlow(config: oidc.Configuration, redirect: string, browser: BrowserSession, scope = 'openid profile email', who = ALICE) {
-  const { url, verifier, state } = await authorizationRequest(config, redirect, scope);
-  const signedIn = await signIn(browser, url.href, who);
-  if (!signedIn.redirect.searchParams.get('code')) throw new Error(`no code at ${signedIn.redirect.href}`);
-  const tokens = await oidc.authorizationCodeGrant(config, signedIn.redirect, { pkceCodeVerifier: verifier, expectedState: state });
-  return { tokens, pages: signedIn.pages };
 }
 
 export interface OAuthGateway {

@@ -12,8 +12,8 @@ import * as oidc from 'openid-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway, type TestGatewayOptions } from '../support/gateway.js';
 import { redisPerFile } from '../support/redis-per-file.js';
-import { BrowserSession, signIn } from './browser-session.js';
-import { ALICE, authorizationRequest, discover, WEB, withOAuthClients } from './oauth-clients.js';
+import { BrowserSession } from './browser-session.js';
+import { ALICE, codeFlow, discover, WEB, withOAuthClients } from './oauth-clients.js';
 
 const redis = redisPerFile('oauth-keys');
 const running: TestGateway[] = [];
@@ -39,9 +39,7 @@ const jwksOf = async (gw: TestGateway) => ((await (await fetch(`${gw.baseUrl}/oa
 /** The `kid` in the header of the ID token alice gets from `gw`. */
 async function idTokenKid(gw: TestGateway): Promise<string> {
   const web = await discover(gw.baseUrl, WEB.id, oidc.ClientSecretBasic(WEB.secret));
-  const request = await authorizationRequest(web, WEB.redirect, 'openid');
-  const { redirect } = await signIn(new BrowserSession(gw.baseUrl), request.url.href, ALICE);
-  const tokens = await oidc.authorizationCodeGrant(web, redirect, { pkceCodeVerifier: request.verifier, expectedState: request.state });
+  const { tokens } = await codeFlow(web, WEB.redirect, new BrowserSession(gw.baseUrl), ALICE, 'openid');
   const header = JSON.parse(Buffer.from(tokens.id_token!.split('.')[0]!, 'base64url').toString()) as { kid: string };
   return header.kid;
 }
